@@ -1,0 +1,145 @@
+"""The `ftkg` command: build the store, query it, serve it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import IO
+
+import click
+
+from server import negotiation, settings
+from server.build.errors import BuildError
+from server.build.pipeline import build as run_build
+from server.namespaces import project_prefixes
+from server.queries import QueryFailed, execute
+from server.store import KnowledgeStore, StoreUnavailableError
+from server.table import render_table
+
+
+def _default(name: str) -> object:
+    return settings.from_environment()[name]
+
+
+def _help(name: str) -> str:
+    setting = settings.SETTINGS_BY_NAME[name]
+    return f"{setting.help} [env {setting.env_var}; default {setting.default}]"
+
+
+store_option = click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: _default("STORE"),
+    show_default=False,
+    help=_help("STORE"),
+)
+
+
+@click.group()
+@click.version_option(package_name="ftkg")
+def main() -> None:
+    """French Tech Knowledge Graph: build, query and serve the graph."""
+
+
+@main.command()
+@store_option
+@click.option("--base-uri", default=lambda: _default("BASE_URI"), help=_help("BASE_URI"))
+@click.option(
+    "--source",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=lambda: _default("SOURCE_DIR"),
+    help=_help("SOURCE_DIR"),
+)
+@click.option(
+    "--keep", type=int, default=lambda: _default("KEEP_VERSIONS"), help=_help("KEEP_VERSIONS")
+)
+def build(store: Path, base_uri: str, source: Path, keep: int) -> None:
+    """Parse, validate and load the ontology and data into a new store version, then swap it in.
+
+    The live store is replaced only when the new one is complete and valid; on any error it
+    stays as it was and the exit status is 1.
+    """
+
+    def progress(message: str) -> None:
+        click.echo(f"  {message}", err=True)
+
+    click.echo(f"building {store} from {source} (base {base_uri})", err=True)
+    try:
+        result = run_build(source, store, base_uri, keep_versions=keep, progress=progress)
+    except BuildError as error:
+        click.echo(f"build failed: {error}", err=True)
+        click.echo("the live store was left untouched", err=True)
+        sys.exit(1)
+    click.echo(
+        f"built {result.version.name}: {result.triples} triples, {result.quads} quads in "
+        f"{result.graphs} named graphs, in {result.seconds:.1f} s",
+        err=True,
+    )
+
+
+QUERY_FORMATS = {
+    "json": negotiation.RESULTS_JSON,
+    "xml": negotiation.RESULTS_XML,
+    "csv": negotiation.RESULTS_CSV,
+    "tsv": negotiation.RESULTS_TSV,
+    "turtle": negotiation.TURTLE,
+    "ntriples": negotiation.N_TRIPLES,
+    "rdfxml": negotiation.RDF_XML,
+    "jsonld": negotiation.JSON_LD,
+}
+
+
+@main.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["table", *QUERY_FORMATS]),
+    default="table",
+    show_default=True,
+    help="Output format; 'table' prints SELECT results aligned, graphs as Turtle.",
+)
+@store_option
+def query(file: IO[str], format_name: str, store: Path) -> None:
+    """Run the SPARQL query in FILE (or standard input, '-') against the live store."""
+    try:
+        knowledge = KnowledgeStore.open_live(store)
+    except StoreUnavailableError as error:
+        raise click.ClickException(str(error)) from None
+    prefixes = project_prefixes(knowledge.base_uri)
+    try:
+        result = execute(knowledge, file.read())
+    except QueryFailed as error:
+        raise click.ClickException(str(error)) from None
+    if format_name == "table":
+        if result.is_graph:
+            output = result.serialize(negotiation.TURTLE, prefixes)
+        else:
+            output = render_table(result.value, prefixes).encode()
+    else:
+        fmt = QUERY_FORMATS[format_name]
+        graph_format = fmt in negotiation.GRAPH_FORMATS
+        if graph_format != result.is_graph:
+            kind = "a graph (CONSTRUCT/DESCRIBE)" if result.is_graph else "solutions (SELECT/ASK)"
+            raise click.ClickException(
+                f"the query returns {kind}; --format {format_name} does not fit"
+            )
+        output = result.serialize(fmt, prefixes)
+    sys.stdout.buffer.write(output)
+    if not output.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+
+
+@main.command()
+@store_option
+@click.option("--host", default=lambda: _default("HOST"), help=_help("HOST"))
+@click.option("--port", type=int, default=lambda: _default("PORT"), help=_help("PORT"))
+def serve(store: Path, host: str, port: int) -> None:
+    """Serve the live store over HTTP (Flask's development server)."""
+    from server.app import create_app
+
+    try:
+        app = create_app({"STORE": str(store)})
+    except StoreUnavailableError as error:
+        raise click.ClickException(str(error)) from None
+    app.run(host=host, port=port)

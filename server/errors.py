@@ -1,0 +1,117 @@
+"""Typed HTTP errors and the one handler that answers them in the client's format.
+
+Every error a client can cause is an ``HttpError`` with a status, a message saying what was
+wrong and how to fix it; anything else is logged with its traceback and answered with a
+generic 500 that leaks nothing of the server.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class HttpError(Exception):
+    """An error the client caused or must know about, with its HTTP status."""
+
+    status = 500
+    title = "Internal Server Error"
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = headers or {}
+
+
+class BadRequest(HttpError):
+    """400: the request is malformed; the message says which part and why."""
+
+    status = 400
+    title = "Bad Request"
+
+
+class NotFound(HttpError):
+    """404: nothing here."""
+
+    status = 404
+    title = "Not Found"
+
+
+class MethodNotAllowed(HttpError):
+    """405: the method is not one this resource answers; ``Allow`` lists those it does."""
+
+    status = 405
+    title = "Method Not Allowed"
+
+
+class NotAcceptable(HttpError):
+    """406: no representation matches the Accept header; the message lists those offered."""
+
+    status = 406
+    title = "Not Acceptable"
+
+
+class UnsupportedMediaType(HttpError):
+    """415: the request body's Content-Type is not one this resource reads."""
+
+    status = 415
+    title = "Unsupported Media Type"
+
+
+class ServiceUnavailable(HttpError):
+    """503: the service cannot answer now (no store built, for example)."""
+
+    status = 503
+    title = "Service Unavailable"
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error, ours or Werkzeug's, in the format the client accepts."""
+
+    @app.errorhandler(HttpError)
+    def handle_http_error(error: HttpError) -> Response:
+        return error_response(error.status, error.title, error.message, error.headers)
+
+    @app.errorhandler(HTTPException)
+    def handle_werkzeug(error: HTTPException) -> Response:
+        headers = dict(error.get_headers())
+        headers.pop("Content-Type", None)
+        return error_response(
+            error.code or 500, error.name, error.description or error.name, headers
+        )
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(
+            500,
+            "Internal Server Error",
+            "The server failed to answer this request. The error was logged; please retry, "
+            "and report it if it persists.",
+            {},
+        )
+
+
+def error_response(status: int, title: str, message: str, headers: dict[str, str]) -> Response:
+    """The error as JSON, HTML or plain text, whichever the client prefers (text by default)."""
+    accept = request.accept_mimetypes
+    best = accept.best_match(["text/plain", "application/json", "text/html"], "text/plain")
+    if best == "application/json" and accept.quality("application/json") > accept.quality(
+        "text/plain"
+    ):
+        response = jsonify({"status": status, "error": title, "message": message})
+    elif best == "text/html" and accept.quality("text/html") > accept.quality("text/plain"):
+        response = Response(
+            render_template("error.html", status=status, title=title, message=message),
+            mimetype="text/html",
+        )
+    else:
+        response = Response(f"{status} {title}\n\n{message}\n", mimetype="text/plain")
+    response.status_code = status
+    for name, value in headers.items():
+        response.headers[name] = value
+    return response

@@ -1,0 +1,80 @@
+"""Every setting of the service, declared once: name, default and help.
+
+The Flask app, the CLI and the README's table all read from ``SETTINGS``, so a setting cannot
+exist in one place and be missing in another. Each is read from the environment variable
+``KG_<NAME>`` (Flask's ``from_prefixed_env("KG")`` convention).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration value: its name (without the ``KG_`` prefix), default and meaning."""
+
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env_var(self) -> str:
+        """The environment variable that overrides the default."""
+        return f"KG_{self.name}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("STORE", "var/store", "Directory holding the built store versions and the live one."),
+    Setting(
+        "BASE_URI",
+        "http://localhost:8000/",
+        "Base of every entity IRI; data files hold relative IRIs resolved against it.",
+    ),
+    Setting(
+        "SOURCE_DIR",
+        str(PROJECT_ROOT),
+        "Directory holding ontology/ and data/, read by `ftkg build`.",
+    ),
+    Setting("HOST", "127.0.0.1", "Interface `ftkg serve` listens on."),
+    Setting("PORT", 8000, "Port `ftkg serve` listens on."),
+    Setting(
+        "KEEP_VERSIONS", 2, "How many built store versions to keep on disk, the live one included."
+    ),
+)
+
+SETTINGS_BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def defaults() -> dict[str, Any]:
+    """The default value of every setting, keyed by name."""
+    return {s.name: s.default for s in SETTINGS}
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Defaults overridden by ``KG_*`` environment variables, converted to the default's type."""
+    environ = os.environ if environ is None else environ
+    values = defaults()
+    for setting in SETTINGS:
+        raw = environ.get(setting.env_var)
+        if raw is None:
+            continue
+        values[setting.name] = _convert(setting, raw)
+    return values
+
+
+def _convert(setting: Setting, raw: str) -> Any:
+    if isinstance(setting.default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(setting.default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{setting.env_var} must be an integer, got {raw!r}") from None
+    return raw

@@ -1,0 +1,93 @@
+"""The knowledge store the service reads: a pyoxigraph Store with its base URI and version."""
+
+from __future__ import annotations
+
+import fcntl
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from server.build import layout
+
+
+class StoreUnavailableError(Exception):
+    """No built store where one was expected; the message says how to build one."""
+
+
+@dataclass
+class KnowledgeStore:
+    """A read-only view of one version of the graph.
+
+    The default graph holds every distinct triple of all named graphs (see
+    ``server.build.pipeline.load_quads``), so queries need no GRAPH clause and count each fact
+    once; each named graph holds what one source states.
+    """
+
+    store: ox.Store
+    base_uri: str
+    data_version: str
+    built_at: str | None = None
+    _reader_lock: IO[str] | None = field(default=None, repr=False)
+
+    @classmethod
+    def open_live(cls, root: Path) -> KnowledgeStore:
+        """Open the live version under ``root`` read-only, holding its readers' lock."""
+        version = layout.live_version(root)
+        if version is None:
+            raise StoreUnavailableError(
+                f"no built store in {root}: run `ftkg build --store {root}` first"
+            )
+        metadata = version.metadata()
+        lock = (version.directory / layout.READERS_LOCK).open("a")
+        # A shared lock tells `ftkg build` not to prune this version while we serve it.
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        try:
+            store = ox.Store.read_only(str(version.oxigraph_path))
+        except OSError as error:
+            lock.close()
+            raise StoreUnavailableError(f"cannot open {version.oxigraph_path}: {error}") from None
+        return cls(
+            store=store,
+            base_uri=metadata["base_uri"],
+            data_version=metadata["data_version"],
+            built_at=metadata.get("built_at"),
+            _reader_lock=lock,
+        )
+
+    def query(
+        self,
+        sparql: str,
+        substitutions: dict[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None,
+    ) -> Any:
+        """Run ``sparql``; relative IRIs in it resolve against the base URI.
+
+        ``substitutions`` binds variables to terms before evaluation (never by pasting text).
+        """
+        bound = {ox.Variable(name): term for name, term in (substitutions or {}).items()}
+        return self.store.query(sparql, base_iri=self.base_uri, substitutions=bound or None)
+
+    def select(self, sparql: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, Any]]:
+        """Rows of a SELECT query as dicts of variable name to term (unbound ones absent)."""
+        solutions = self.query(sparql, bindings)
+        names = [v.value for v in solutions.variables]
+        rows = []
+        for solution in solutions:
+            row = {}
+            for name in names:
+                term = solution[name]
+                if term is not None:
+                    row[name] = term
+            rows.append(row)
+        return rows
+
+    def iri(self, relative: str) -> ox.NamedNode:
+        """The absolute IRI of ``relative`` (``id/commune/59350``) under the base URI."""
+        return ox.NamedNode(self.base_uri + relative)
+
+    def close(self) -> None:
+        """Release the readers' lock; the store itself closes when garbage-collected."""
+        if self._reader_lock is not None:
+            self._reader_lock.close()
+            self._reader_lock = None
