@@ -143,3 +143,7 @@ def serve(store: Path, host: str, port: int) -> None:
     except StoreUnavailableError as error:
         raise click.ClickException(str(error)) from None
     app.run(host=host, port=port)
+
+
+if __name__ == "__main__":
+    main()
