@@ -1,0 +1,151 @@
+"""Finding and parsing the build's input files, with errors that name the file and line."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from server.build.errors import BuildError
+from server.namespaces import ontology_iri
+
+ONTOLOGY_DIR = "ontology"
+DATA_DIR = "data"
+SHAPES_FILE = "shapes.ttl"
+
+# Data files must say which source states each fact, so they hold named graphs only.
+DATA_FORMATS = {".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS}
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file of the build, and the graph its triples go to when the format has none."""
+
+    path: Path
+    format: ox.RdfFormat
+    graph: str | None = None  # None: the file names its own graphs (TriG, N-Quads)
+
+    def display(self, root: Path) -> str:
+        """The path as a person would type it from the project root."""
+        try:
+            return str(self.path.relative_to(root))
+        except ValueError:
+            return str(self.path)
+
+
+@dataclass
+class ParsedInputs:
+    """Every quad of the build, with the index of the file each came from."""
+
+    files: list[InputFile]
+    root: Path
+    quads: list[ox.Quad] = field(default_factory=list)
+    origins: list[int] = field(default_factory=list)
+
+    def files_stating(
+        self, subject: str, predicate: str | None = None, value: str | None = None
+    ) -> list[Path]:
+        """Input files holding a triple about ``subject`` (with that predicate and value).
+
+        Scans every quad: it is only called to explain the few triples an error is about.
+        """
+        found = set()
+        for quad, origin in zip(self.quads, self.origins, strict=True):
+            if quad.subject.value != subject:
+                continue
+            if predicate is not None and quad.predicate.value != predicate:
+                continue
+            if value is not None and quad.object.value != value:
+                continue
+            found.add(self.files[origin].path)
+        return sorted(found)
+
+
+def discover(source_dir: Path, base_uri: str) -> list[InputFile]:
+    """The ontology and data files under ``source_dir``, in a stable order.
+
+    Ontology files (Turtle) go to the ontology's own graph; the shapes are not data and stay
+    out. Data files are TriG or N-Quads, each fact inside the named graph of its source.
+    """
+    ontology_dir = source_dir / ONTOLOGY_DIR
+    data_dir = source_dir / DATA_DIR
+    for required in (ontology_dir, data_dir):
+        if not required.is_dir():
+            raise BuildError(f"{required}: directory not found (is --source the project root?)")
+    files = [
+        InputFile(path, ox.RdfFormat.TURTLE, ontology_iri(base_uri))
+        for path in sorted(ontology_dir.glob("*.ttl"))
+        if path.name != SHAPES_FILE
+    ]
+    for path in sorted(data_dir.rglob("*")):
+        if path.suffix in DATA_FORMATS and path.is_file():
+            files.append(InputFile(path, DATA_FORMATS[path.suffix]))
+        elif path.suffix == ".ttl":
+            raise BuildError(
+                f"{path}: data files must be TriG (.trig) so that every fact sits in the "
+                "named graph of the source that states it; wrap the triples in GRAPH <graph/...> { }"
+            )
+    return files
+
+
+def content_hash(files: Iterable[InputFile], root: Path, base_uri: str) -> str:
+    """A digest of the base URI and every input's name and bytes: the data version."""
+    digest = hashlib.sha256(base_uri.encode())
+    for item in files:
+        digest.update(b"\0" + item.display(root).encode() + b"\0")
+        digest.update(item.path.read_bytes())
+    return digest.hexdigest()
+
+
+def parse_all(files: list[InputFile], base_uri: str, root: Path) -> ParsedInputs:
+    """Parse every file against ``base_uri``; the first syntax error aborts with file and line."""
+    parsed = ParsedInputs(files=list(files), root=root)
+    for index, item in enumerate(files):
+        for quad in _parse_one(item, base_uri, root):
+            parsed.quads.append(quad)
+            parsed.origins.append(index)
+    return parsed
+
+
+def _parse_one(item: InputFile, base_uri: str, root: Path) -> Iterator[ox.Quad]:
+    name = item.display(root)
+    try:
+        parser = ox.parse(
+            path=str(item.path), format=item.format, base_iri=base_uri, rename_blank_nodes=True
+        )
+        for quad in parser:
+            if item.graph is not None:
+                yield ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(item.graph))
+            elif isinstance(quad.graph_name, ox.DefaultGraph):
+                line = locate_line(item.path, quad.subject.value, base_uri)
+                raise BuildError(
+                    f"{name}:{line}: the triple <{quad.subject.value}> <{quad.predicate.value}> … "
+                    "is outside any GRAPH block; put it in the named graph of the source that "
+                    "states it"
+                )
+            else:
+                yield quad
+    except SyntaxError as error:
+        line = error.lineno or "?"
+        column = f":{error.offset}" if error.offset else ""
+        raise BuildError(f"{name}:{line}{column}: syntax error: {error.msg}") from None
+    except OSError as error:
+        raise BuildError(f"{name}: cannot read: {error.strerror or error}") from None
+
+
+def locate_line(path: Path, iri: str, base_uri: str) -> int | str:
+    """The first line of ``path`` that mentions ``iri`` (absolute or relative form), or '?'."""
+    needles = [f"<{iri}>"]
+    if iri.startswith(base_uri):
+        needles.append(f"<{iri[len(base_uri) :]}>")
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, start=1):
+                if any(needle in line for needle in needles):
+                    return number
+    except OSError:
+        pass
+    return "?"
