@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import PROJECT_ROOT
+
 from server import settings
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")

@@ -86,7 +86,8 @@ def discover(source_dir: Path, base_uri: str) -> list[InputFile]:
         elif path.suffix == ".ttl":
             raise BuildError(
                 f"{path}: data files must be TriG (.trig) so that every fact sits in the "
-                "named graph of the source that states it; wrap the triples in GRAPH <graph/...> { }"
+                "named graph of the source that states it; wrap the triples in "
+                "GRAPH <graph/...> { }"
             )
     return files
 

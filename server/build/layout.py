@@ -62,7 +62,7 @@ def live_version(root: Path) -> Version | None:
     link = root / LIVE
     if not link.is_symlink():
         return None
-    target = (root / os.readlink(link)).resolve()
+    target = (root / link.readlink()).resolve()
     return Version(target) if (target / METADATA).is_file() else None
 
 
@@ -106,13 +106,13 @@ def publish(root: Path, staged: Path, metadata: dict[str, Any]) -> Version:
     while final.exists():
         suffix += 1
         final = staged.parent / f"{name}-{suffix}"
-    os.rename(staged, final)
+    staged.rename(final)
     _fsync_directory(final.parent)
     temporary_link = root / f".{LIVE}.{os.getpid()}"
     if temporary_link.is_symlink():
         temporary_link.unlink()
-    os.symlink(os.path.join(VERSIONS, final.name), temporary_link)
-    os.replace(temporary_link, root / LIVE)
+    temporary_link.symlink_to(Path(VERSIONS) / final.name)
+    temporary_link.replace(root / LIVE)
     _fsync_directory(root)
     return Version(final)
 

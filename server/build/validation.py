@@ -118,7 +118,11 @@ def _files_for(
 ) -> tuple[str, ...]:
     """The files holding the offending triple, else those describing the focus node."""
     root = parsed.root
-    if isinstance(path, rdflib.URIRef) and value is not None and not isinstance(value, rdflib.BNode):
+    if (
+        isinstance(path, rdflib.URIRef)
+        and value is not None
+        and not isinstance(value, rdflib.BNode)
+    ):
         exact = parsed.files_stating(str(focus), str(path), str(value))
         if exact:
             return tuple(_relative(p, root) for p in exact)
