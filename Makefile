@@ -17,7 +17,7 @@ $(BIN)/ftkg: pyproject.toml
 install: $(BIN)/ftkg
 
 build: install
-	$(BIN)/ftkg build
+	$(BIN)/ftkg build --if-changed
 
 serve: build
 	$(BIN)/ftkg serve

@@ -53,7 +53,12 @@ def main() -> None:
 @click.option(
     "--keep", type=int, default=lambda: _default("KEEP_VERSIONS"), help=_help("KEEP_VERSIONS")
 )
-def build(store: Path, base_uri: str, source: Path, keep: int) -> None:
+@click.option(
+    "--if-changed",
+    is_flag=True,
+    help="Do nothing when the live version was built from exactly the same inputs.",
+)
+def build(store: Path, base_uri: str, source: Path, keep: int, if_changed: bool) -> None:
     """Parse, validate and load the ontology and data into a new store version, then swap it in.
 
     The live store is replaced only when the new one is complete and valid; on any error it
@@ -65,14 +70,19 @@ def build(store: Path, base_uri: str, source: Path, keep: int) -> None:
 
     click.echo(f"building {store} from {source} (base {base_uri})", err=True)
     try:
-        result = run_build(source, store, base_uri, keep_versions=keep, progress=progress)
+        result = run_build(
+            source, store, base_uri, keep_versions=keep, progress=progress, force=not if_changed
+        )
     except BuildError as error:
         click.echo(f"build failed: {error}", err=True)
         click.echo("the live store was left untouched", err=True)
         sys.exit(1)
+    if result is None:
+        return
+    steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items())
     click.echo(
         f"built {result.version.name}: {result.triples} triples, {result.quads} quads in "
-        f"{result.graphs} named graphs, in {result.seconds:.1f} s",
+        f"{result.graphs} named graphs, in {result.seconds:.1f} s ({steps})",
         err=True,
     )
 

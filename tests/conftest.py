@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -17,6 +23,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from server.app import create_app
+from server.build import geography
 from server.build.pipeline import build_in_memory
 from server.store import KnowledgeStore
 
@@ -43,11 +50,66 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def copy_sources(destination: Path) -> Path:
-    """A copy of ontology/, data/ and queries/ that a test may break without harm."""
+def copy_sources(destination: Path, *, full_geography: bool = False) -> Path:
+    """A copy of ontology/, data/ and queries/ that a test may break without harm.
+
+    Unless ``full_geography``, the pinned geography package is swapped for a smaller one cut
+    from it (the communes and EPCI the curated data mentions, every département and région),
+    so that a build takes seconds; its manifest carries the small tarball's own integrity hash.
+    """
     for name in ("ontology", "data", "queries"):
         shutil.copytree(PROJECT_ROOT / name, destination / name)
+    if not full_geography:
+        write_small_geography(destination / "data" / "geography")
     return destination
+
+
+_SMALL_GEOGRAPHY: dict[str, bytes] = {}
+
+
+def write_small_geography(directory: Path) -> None:
+    """Replace the geography tarball under ``directory`` by a cut keeping what data mentions.
+
+    The cut depends only on the repository's files, so it is made once per session.
+    """
+    manifest_path = directory / "decoupage-administratif.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    tarball = directory / manifest["tarball"]
+    if "tarball" not in _SMALL_GEOGRAPHY:
+        _SMALL_GEOGRAPHY["tarball"] = _cut_geography(directory)
+    tarball.write_bytes(_SMALL_GEOGRAPHY["tarball"])
+    digest = hashlib.sha512(_SMALL_GEOGRAPHY["tarball"]).digest()
+    manifest["integrity"] = "sha512-" + base64.b64encode(digest).decode()
+    manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+
+def _cut_geography(directory: Path) -> bytes:
+    manifest_path = directory / "decoupage-administratif.json"
+    package = geography.read_package(geography.Manifest.read(manifest_path))
+    mentioned = set()
+    for path in (directory.parent).rglob("*.trig"):
+        mentioned |= set(
+            re.findall(
+                r"<id/(?:commune|departement|epci|region)/([0-9AB]+)>",
+                path.read_text(encoding="utf-8"),
+            )
+        )
+    # Every territory kind stays complete but communes and EPCI: only those the data names.
+    package["communes"] = [c for c in package["communes"] if c["code"] in mentioned]
+    kept = {c["code"] for c in package["communes"]}
+    package["epci"] = [
+        {**e, "membres": [m for m in e["membres"] if m["code"] in kept]}
+        for e in package["epci"]
+        if e["code"] in mentioned
+    ]
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, records in package.items():
+            data = json.dumps(records).encode()
+            info = tarfile.TarInfo(f"package/data/{name}.json")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
 
 
 def free_port() -> int:

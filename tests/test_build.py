@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 from conftest import BASE, copy_sources, ftkg
 
-COUNT_AWARDS = "SELECT (COUNT(*) AS ?n) WHERE { ?a a <ontology#LabelAward> }"
+# The thirteen Capitales of 3 April 2019: a count every complete build must give.
+COUNT_AWARDS = (
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a <ontology#labelKind> <id/label-kind/capitale-french-tech> ;"
+    " <ontology#inRound> <id/round/2019-capitales-communautes> }"
+)
 
 
 def build(sources: Path, store: Path, *extra: str):
@@ -41,12 +45,13 @@ def store(tmp_path: Path, sources: Path) -> Path:
 
 def test_build_makes_a_live_version_that_answers_queries(store):
     assert (store / "live").is_symlink()
-    assert query(store, COUNT_AWARDS).splitlines() == ["n", "6"]
+    assert query(store, COUNT_AWARDS).splitlines() == ["n", "13"]
 
 
 def test_build_reports_its_progress_and_counts(sources, tmp_path):
     result = build(sources, tmp_path / "other")
-    assert "parsing" in result.stderr and "validating" in result.stderr
+    for step in ("parse:", "generate:", "load:", "validate (pyshacl):", "validate (SPARQL):"):
+        assert step in result.stderr
     assert "triples" in result.stderr and "named graphs" in result.stderr
 
 
@@ -63,7 +68,7 @@ def test_a_syntax_error_names_the_file_and_line_and_keeps_the_live_store(sources
     assert "data/seeds/tweets-2019-04-03.trig:30" in result.stderr
     assert "syntax error" in result.stderr
     assert live_target(store) == before
-    assert query(store, COUNT_AWARDS).splitlines() == ["n", "6"]
+    assert query(store, COUNT_AWARDS).splitlines() == ["n", "13"]
 
 
 def test_a_shape_violation_names_file_focus_node_path_and_constraint(sources, store):
@@ -88,22 +93,30 @@ def test_a_shape_violation_names_file_focus_node_path_and_constraint(sources, st
     assert "PatternConstraintComponent" in message
     assert "nine digits" in message
     assert live_target(store) == before
-    assert query(store, COUNT_AWARDS).splitlines() == ["n", "6"]
+    assert query(store, COUNT_AWARDS).splitlines() == ["n", "13"]
 
 
 def test_a_missing_required_property_is_a_violation(sources, store):
-    target = sources / "data" / "seeds" / "tweets-2019-04-03.trig"
-    text = target.read_text(encoding="utf-8")
-    broken = text.replace("        ftkg:awardee <id/ecosystem/artois> ;\n", "", 1)
-    assert broken != text
-    target.write_text(broken, encoding="utf-8")
+    (sources / "data" / "broken.trig").write_text(
+        """@prefix ftkg: <ontology#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        GRAPH <graph/sources> {
+          <id/award/2099-no-ecosystem> a ftkg:LabelAward ;
+            rdfs:label "Un label sans lauréat"@fr ;
+            ftkg:labelKind <id/label-kind/capitale-french-tech> ;
+            ftkg:awardDate "2099-01-01"^^xsd:date .
+        }""",
+        encoding="utf-8",
+    )
 
     result = build(sources, store)
 
     assert result.returncode == 1
-    assert f"<{BASE}id/award/2019-communaute-artois>" in result.stderr
+    assert f"<{BASE}id/award/2099-no-ecosystem>" in result.stderr
     assert "MinCountConstraintComponent" in result.stderr
     assert "exactly one ecosystem" in result.stderr
+    assert "data/broken.trig" in result.stderr
 
 
 def test_a_triple_outside_any_graph_is_refused_with_file_and_line(sources, store):
@@ -156,4 +169,21 @@ def test_rebuilding_unchanged_data_at_once_gives_a_distinct_live_version(sources
     result = build(sources, store)
     assert result.returncode == 0, result.stderr
     assert live_target(store) != first
-    assert query(store, COUNT_AWARDS).splitlines() == ["n", "6"]
+    assert query(store, COUNT_AWARDS).splitlines() == ["n", "13"]
+
+
+def test_if_changed_skips_a_build_of_the_very_same_inputs(sources, store):
+    before = live_target(store)
+    result = build(sources, store, "--if-changed")
+    assert result.returncode == 0
+    assert "up to date" in result.stderr
+    assert live_target(store) == before
+
+
+def test_if_changed_builds_when_an_input_changed(sources, store):
+    before = live_target(store)
+    target = sources / "data" / "editorial.trig"
+    target.write_text(target.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    result = build(sources, store, "--if-changed")
+    assert result.returncode == 0, result.stderr
+    assert live_target(store) != before

@@ -14,17 +14,15 @@ def test_sparqlwrapper_reads_the_awards_from_a_live_server(live_server):
     client = SPARQLWrapper(live_server + "sparql")
     client.setQuery(
         "PREFIX ftkg: <http://kg.test/ontology#> "
-        "SELECT ?award WHERE { ?award a ftkg:LabelAward } ORDER BY ?award"
+        "SELECT ?award WHERE { ?award ftkg:awardee <http://kg.test/id/ecosystem/lille> } ORDER BY ?award"
     )
     client.setReturnFormat(JSON)
     bindings = client.queryAndConvert()["results"]["bindings"]
     assert [b["award"]["value"].rsplit("/", 1)[-1] for b in bindings] == [
         "2014-metropole-lille",
+        "2016-metropole-lille",
         "2019-capitale-lille",
-        "2019-communaute-artois",
-        "2019-communaute-grand-hainaut",
-        "2019-communaute-hauts-de-france-sud",
-        "2019-communaute-littoral-hauts-de-france",
+        "2019-communaute-lille",
     ]
 
 

@@ -252,7 +252,7 @@ def test_every_named_graph_is_linked_to_exactly_one_source(knowledge_store):
 
 
 def test_the_default_graph_counts_a_fact_stated_by_several_sources_once(knowledge_store):
-    # Four sources state the award's kind; the union default graph holds the triple once.
+    # Five sources state the award's kind; the union default graph holds the triple once.
     (row,) = knowledge_store.select(
         PREFIXES
         + "SELECT (COUNT(*) AS ?n) WHERE { <id/award/2019-capitale-lille> ftkg:labelKind ?k }"
@@ -262,4 +262,4 @@ def test_the_default_graph_counts_a_fact_stated_by_several_sources_once(knowledg
         PREFIXES
         + "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { <id/award/2019-capitale-lille> ftkg:labelKind ?k } }"
     )
-    assert int(row["n"].value) == 4
+    assert int(row["n"].value) == 5

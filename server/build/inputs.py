@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +23,16 @@ DATA_FORMATS = {".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS}
 
 @dataclass(frozen=True)
 class InputFile:
-    """One file of the build, and the graph its triples go to when the format has none."""
+    """One file of the build, and the graph its triples go to when the format has none.
+
+    A generator manifest (JSON naming a ``generator``) has no RDF format: the build runs the
+    named generator on what the manifest pins (see ``server.build.geography``).
+    """
 
     path: Path
-    format: ox.RdfFormat
+    format: ox.RdfFormat | None
     graph: str | None = None  # None: the file names its own graphs (TriG, N-Quads)
+    generator: str | None = None
 
     def display(self, root: Path) -> str:
         """The path as a person would type it from the project root."""
@@ -83,6 +89,10 @@ def discover(source_dir: Path, base_uri: str) -> list[InputFile]:
     for path in sorted(data_dir.rglob("*")):
         if path.suffix in DATA_FORMATS and path.is_file():
             files.append(InputFile(path, DATA_FORMATS[path.suffix]))
+        elif path.suffix == ".json" and path.is_file():
+            generator = _generator_of(path)
+            if generator is not None:
+                files.append(InputFile(path, None, generator=generator))
         elif path.suffix == ".ttl":
             raise BuildError(
                 f"{path}: data files must be TriG (.trig) so that every fact sits in the "
@@ -90,6 +100,24 @@ def discover(source_dir: Path, base_uri: str) -> list[InputFile]:
                 "GRAPH <graph/...> { }"
             )
     return files
+
+
+GENERATORS = {"decoupage-administratif"}
+
+
+def _generator_of(path: Path) -> str | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None  # not a manifest; other JSON files under data/ are not inputs
+    name = data.get("generator") if isinstance(data, dict) else None
+    if name is None:
+        return None
+    if name not in GENERATORS:
+        raise BuildError(
+            f"{path}: unknown generator {name!r}; known: {', '.join(sorted(GENERATORS))}"
+        )
+    return name
 
 
 def content_hash(files: Iterable[InputFile], root: Path, base_uri: str) -> str:
@@ -102,9 +130,14 @@ def content_hash(files: Iterable[InputFile], root: Path, base_uri: str) -> str:
 
 
 def parse_all(files: list[InputFile], base_uri: str, root: Path) -> ParsedInputs:
-    """Parse every file against ``base_uri``; the first syntax error aborts with file and line."""
+    """Parse every RDF file against ``base_uri``; the first syntax error aborts with file and line.
+
+    Generator manifests are skipped here: their output is produced and loaded separately.
+    """
     parsed = ParsedInputs(files=list(files), root=root)
     for index, item in enumerate(files):
+        if item.generator is not None:
+            continue
         for quad in _parse_one(item, base_uri, root):
             parsed.quads.append(quad)
             parsed.origins.append(index)

@@ -1,21 +1,53 @@
-"""`ftkg build`: parse, validate, load into a new store directory, then swap it in."""
+"""`ftkg build`: parse, generate, load into a staging store, validate, then swap it in.
+
+Steps, each shown as progress:
+
+1. parse every curated file (ontology, TriG); a syntax error stops with file and line;
+2. run the generators (the official geography) from their pinned, integrity-checked inputs;
+3. bulk-load everything into a staging store: each statement in its source's named graph, and
+   once in the default graph, which is thus the RDF merge of all sources;
+4. validate against ``ontology/shapes.ttl`` with two engines: pyshacl, the reference, over the
+   curated data and the descriptions of every resource it mentions; and the same shapes
+   compiled to SPARQL (``shacl_sparql``) over the whole store, the 760,000 generated
+   statements included;
+5. optimise and publish: the staging directory becomes a version and ``live`` points at it.
+
+Any failure before step 5 leaves the live version untouched.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
+import rdflib
 
 from server import __version__
-from server.build import inputs, layout, validation
+from server.build import geography, inputs, layout, shacl_sparql, validation
 from server.build.errors import BuildError
 from server.namespaces import validate_base_uri
 
 Progress = Callable[[str], None]
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+@dataclass
+class Prepared:
+    """Inputs parsed and generated: everything needed to load and validate a store."""
+
+    source_dir: Path
+    base_uri: str
+    files: list[inputs.InputFile]
+    parsed: inputs.ParsedInputs
+    generated: list[str] = field(default_factory=list)  # N-Quads text, one per generator
+    generated_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -28,48 +60,136 @@ class BuildResult:
     graphs: int
     warnings: list[validation.ShapeResult]
     seconds: float
+    timings: dict[str, float]
 
 
-def load_quads(store: ox.Store, quads: list[ox.Quad]) -> None:
-    """Load ``quads`` into their named graphs, and each triple once into the default graph.
+class _Clock:
+    """Times the build's steps and reports each as it starts."""
 
-    The default graph is the RDF merge of all named graphs, materialised: queries without a
-    GRAPH clause see every fact exactly once (SPARQL 1.1 Service Description §3.4,
-    sd:UnionDefaultGraph), while each named graph keeps what one source states.
-    """
-    merged = {ox.Quad(q.subject, q.predicate, q.object) for q in quads}
-    store.bulk_extend(quads)
-    store.bulk_extend(merged)
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+        self._step: str | None = None
+        self._started = time.monotonic()
+
+    def step(self, name: str, detail: str = "") -> None:
+        self._close()
+        self._step = name
+        self._started = time.monotonic()
+        self.progress(f"{name}{': ' + detail if detail else ''}")
+
+    def _close(self) -> None:
+        if self._step is not None:
+            self.timings[self._step] = time.monotonic() - self._started
+
+    def done(self) -> dict[str, float]:
+        self._close()
+        self._step = None
+        return self.timings
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """Inputs parsed and validated: everything needed to load a store."""
-
-    source_dir: Path
-    base_uri: str
-    files: list[inputs.InputFile]
-    parsed: inputs.ParsedInputs
-    warnings: list[validation.ShapeResult]
-
-
-def prepare(source_dir: Path, base_uri: str, progress: Progress = lambda _: None) -> Prepared:
-    """Find, parse and validate the inputs; raise ``BuildError`` at the first fault."""
+def prepare(source_dir: Path, base_uri: str, clock: _Clock | None = None) -> Prepared:
+    """Find and parse the curated inputs and run the generators; stop at the first fault."""
+    clock = clock or _Clock(_silent)
     try:
         base_uri = validate_base_uri(base_uri)
     except ValueError as error:
         raise BuildError(str(error)) from None
     source_dir = source_dir.resolve()
     files = inputs.discover(source_dir, base_uri)
-    progress(f"parsing {len(files)} files")
+    curated = [f for f in files if f.generator is None]
+    clock.step("parse", f"{len(curated)} curated files")
     parsed = inputs.parse_all(files, base_uri, source_dir)
-    progress(f"parsed {len(parsed.quads)} quads")
-    shapes_path = source_dir / inputs.ONTOLOGY_DIR / inputs.SHAPES_FILE
-    progress(f"validating against {shapes_path.relative_to(source_dir)}")
-    warnings = validation.validate(parsed, validation.load_shapes(shapes_path, base_uri))
-    for warning in warnings:
-        progress(f"warning: {warning.describe()}")
-    return Prepared(source_dir, base_uri, files, parsed, warnings)
+    clock.progress(f"  {len(parsed.quads)} curated quads")
+    prepared = Prepared(source_dir, base_uri, files, parsed)
+    for item in files:
+        if item.generator == "decoupage-administratif":
+            clock.step("generate", f"official geography from {item.display(source_dir)}")
+            text, counts = geography.generate(geography.Manifest.read(item.path), base_uri)
+            prepared.generated.append(text)
+            prepared.generated_counts.update(counts)
+            entries = ", ".join(f"{n} {name}" for name, n in counts.items())
+            clock.progress(f"  {entries}")
+    return prepared
+
+
+def load(store: ox.Store, prepared: Prepared) -> None:
+    """Load every quad into its named graph, and every triple into the default graph.
+
+    The default graph is the RDF merge of all named graphs, materialised: queries without a
+    GRAPH clause see every fact exactly once (SPARQL 1.1 Service Description §3.4,
+    sd:UnionDefaultGraph), while each named graph keeps what one source states.
+    """
+    curated = prepared.parsed.quads
+    store.bulk_extend(curated)
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in curated)
+    for text in prepared.generated:
+        # Generated text holds only IRIs the generator built from codes: skip re-checking them.
+        store.bulk_load(text.encode("utf-8"), ox.RdfFormat.N_QUADS, lenient=True)
+
+
+def validate(store: ox.Store, prepared: Prepared, clock: _Clock) -> list[validation.ShapeResult]:
+    """Both validation passes; raise ``ShapeViolationError`` listing every violation."""
+    shapes_path = prepared.source_dir / inputs.ONTOLOGY_DIR / inputs.SHAPES_FILE
+    shapes = validation.load_shapes(shapes_path, prepared.base_uri)
+
+    clock.step("validate (pyshacl)", "curated data and the resources it mentions")
+    graph = validation.to_rdflib(prepared.parsed.quads)
+    graph += _descriptions_of_mentioned(store, prepared.parsed.quads)
+    results = validation.run_pyshacl(graph, shapes, prepared.parsed)
+
+    clock.step("validate (SPARQL)", "every statement of the store")
+    checks = shacl_sparql.compile_checks(shapes, store)
+    findings = shacl_sparql.run_checks(checks, store)
+    results += [_result_of(finding, prepared) for finding in findings]
+    clock.progress(f"  {len(checks)} constraint checks")
+
+    unique = {(r.focus_node, r.path, r.constraint, r.value): r for r in results}
+    results = sorted(
+        unique.values(), key=lambda r: (r.files, r.focus_node, r.path or "", r.constraint)
+    )
+    if any(r.severity == "Violation" for r in results):
+        raise validation.ShapeViolationError(results)
+    return results
+
+
+def _descriptions_of_mentioned(store: ox.Store, quads: list[ox.Quad]) -> rdflib.Graph:
+    """Generated statements about the IRIs the curated data mentions (their types above all),
+    so that pyshacl checks ``sh:class`` on links to territories as the full store would."""
+    mentioned = {q.object for q in quads if isinstance(q.object, ox.NamedNode)}
+    mentioned |= {q.subject for q in quads if isinstance(q.subject, ox.NamedNode)}
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for iri in mentioned
+        for q in store.quads_for_pattern(iri, None, None, ox.DefaultGraph())
+    ]
+    return validation.to_rdflib_triples(triples)
+
+
+def _result_of(finding: shacl_sparql.Finding, prepared: Prepared) -> validation.ShapeResult:
+    focus = finding.focus
+    files = validation.files_for(
+        prepared.parsed,
+        focus.value,
+        finding.check.path[1:-1]
+        if finding.check.path and finding.check.path.startswith("<")
+        else None,
+        finding.value.value if finding.value is not None else None,
+    )
+    if not files:
+        origin = geography.origin_of(focus.value, prepared.base_uri)
+        generators = [f.display(prepared.source_dir) for f in prepared.files if f.generator]
+        if origin and generators:
+            files = (f"{generators[0]} ({origin})",)
+    return validation.ShapeResult(
+        severity="Violation",
+        focus_node=f"<{focus.value}>" if isinstance(focus, ox.NamedNode) else str(focus),
+        path=finding.check.path,
+        constraint=finding.check.component,
+        message=finding.check.message,
+        value=str(finding.value) if finding.value is not None else None,
+        files=files,
+    )
 
 
 def count_triples(store: ox.Store) -> int:
@@ -78,47 +198,72 @@ def count_triples(store: ox.Store) -> int:
     return int(next(iter(solutions))["n"].value)
 
 
+def count_quads(store: ox.Store) -> int:
+    """Quads in the named graphs (each source's statements)."""
+    solutions = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return int(next(iter(solutions))["n"].value)
+
+
+def data_version(source_dir: Path, base_uri: str) -> str:
+    """The digest of every input, the base URI and the builder's version."""
+    try:
+        base_uri = validate_base_uri(base_uri)
+    except ValueError as error:
+        raise BuildError(str(error)) from None
+    source_dir = source_dir.resolve()
+    files = inputs.discover(source_dir, base_uri)
+    return inputs.content_hash(files, source_dir, f"{base_uri} ftkg {__version__}")
+
+
 def build(
     source_dir: Path,
     store_root: Path,
     base_uri: str,
     *,
     keep_versions: int = 2,
-    progress: Progress = lambda _: None,
-) -> BuildResult:
+    progress: Progress = _silent,
+    force: bool = True,
+) -> BuildResult | None:
     """Build a validated store from ``source_dir`` and make it the live version of ``store_root``.
 
     Nothing is served until everything succeeded; on any error the live version is untouched
-    and ``BuildError`` says which file (and line) is at fault.
+    and ``BuildError`` says which file (and line) is at fault. Unless ``force``, nothing is
+    done (and None returned) when the live version was built from exactly these inputs.
     """
     started = time.monotonic()
-    prepared = prepare(source_dir, base_uri, progress)
-    source_dir, base_uri, files = prepared.source_dir, prepared.base_uri, prepared.files
-
-    digest = inputs.content_hash(files, source_dir, f"{base_uri} ftkg {__version__}")
+    clock = _Clock(progress)
+    digest = data_version(source_dir, base_uri)
+    live = layout.live_version(store_root)
+    if not force and live is not None and live.metadata().get("data_version") == digest:
+        progress(f"up to date: {live.name} was built from these very inputs")
+        return None
+    prepared = prepare(source_dir, base_uri, clock)
     built_at = datetime.now(UTC)
     version_name = f"{built_at:%Y%m%dT%H%M%SZ}-{digest[:12]}"
     with layout.build_lock(store_root), layout.staging(store_root, version_name) as staged:
-        progress(f"loading into {staged}")
+        clock.step("load", str(staged))
         store = ox.Store(str(staged / layout.OXIGRAPH_DIR))
-        load_quads(store, prepared.parsed.quads)
-        progress("optimizing the store")
+        load(store, prepared)
+        warnings = validate(store, prepared, clock)
+        clock.step("optimize")
         store.optimize()
         store.flush()
-        triples = count_triples(store)
+        triples, quads = count_triples(store), count_quads(store)
         graphs = sum(1 for _ in store.named_graphs())
         del store  # releases RocksDB's lock before the directory moves
         metadata = {
             "version": version_name,
             "data_version": digest,
-            "base_uri": base_uri,
+            "base_uri": prepared.base_uri,
             "built_at": built_at.isoformat(timespec="seconds"),
             "builder": f"ftkg {__version__}",
             "triples": triples,
-            "quads": len(set(prepared.parsed.quads)),
+            "quads": quads,
             "named_graphs": graphs,
-            "inputs": [f.display(source_dir) for f in files],
+            "official_geography": prepared.generated_counts,
+            "inputs": [f.display(prepared.source_dir) for f in prepared.files],
         }
+        clock.step("publish")
         version = layout.publish(store_root, staged, metadata)
     removed = layout.prune(store_root, keep_versions)
     if removed:
@@ -126,22 +271,25 @@ def build(
     return BuildResult(
         version=version,
         triples=triples,
-        quads=metadata["quads"],
+        quads=quads,
         graphs=graphs,
-        warnings=prepared.warnings,
+        warnings=warnings,
         seconds=time.monotonic() - started,
+        timings=clock.done(),
     )
 
 
 def build_in_memory(source_dir: Path, base_uri: str) -> ox.Store:
-    """Parse, validate and load everything into an in-memory store (tests, tools).
+    """Parse, generate, load and validate everything into an in-memory store (tests, tools).
 
     The same steps as ``build``, minus the directory swap: what tests query is what ships.
     """
-    prepared = prepare(source_dir, base_uri)
+    clock = _Clock(_silent)
+    prepared = prepare(source_dir, base_uri, clock)
     store = ox.Store()
-    load_quads(store, prepared.parsed.quads)
+    load(store, prepared)
+    validate(store, prepared, clock)
     return store
 
 
-__all__ = ["BuildError", "BuildResult", "build", "build_in_memory", "load_quads", "prepare"]
+__all__ = ["BuildError", "BuildResult", "build", "build_in_memory", "load", "prepare"]

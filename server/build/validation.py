@@ -41,10 +41,14 @@ class ShapeResult:
 class ShapeViolationError(BuildError):
     """The data does not conform to the shapes; the message lists every violation."""
 
+    SHOWN = 25
+
     def __init__(self, results: list[ShapeResult]) -> None:
         violations = [r for r in results if r.severity == "Violation"]
         lines = [f"{len(violations)} shape violation(s):"]
-        lines += [f"  - {r.describe()}" for r in violations]
+        lines += [f"  - {r.describe()}" for r in violations[: self.SHOWN]]
+        if len(violations) > self.SHOWN:
+            lines.append(f"  … and {len(violations) - self.SHOWN} more of the same kinds")
         super().__init__("\n".join(lines))
         self.results = results
 
@@ -59,43 +63,56 @@ def load_shapes(shapes_path: Path, base_uri: str) -> rdflib.Graph:
 
 def to_rdflib(quads: list[ox.Quad]) -> rdflib.Graph:
     """The union of the quads' triples as an rdflib graph (what pyshacl reads)."""
-    triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+    return to_rdflib_triples({ox.Triple(q.subject, q.predicate, q.object) for q in quads})
+
+
+def to_rdflib_triples(triples: object) -> rdflib.Graph:
+    """An rdflib graph holding ``triples`` (pyoxigraph triples)."""
     graph = rdflib.Graph()
-    if triples:
-        graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    if data:
+        graph.parse(data=data, format="nt")
     return graph
 
 
-def validate(parsed: ParsedInputs, shapes: rdflib.Graph) -> list[ShapeResult]:
-    """Validate every triple against ``shapes``; raise on violations, return the warnings.
+def run_pyshacl(
+    graph: rdflib.Graph, shapes: rdflib.Graph, parsed: ParsedInputs
+) -> list[ShapeResult]:
+    """Every result of validating ``graph`` against ``shapes`` with pyshacl.
 
     The ontology is part of the data graph, so ``sh:targetClass`` reaches instances of
     subclasses through the ontology's ``rdfs:subClassOf`` (SHACL §2.1.3.3).
     """
-    conforms, report, _ = pyshacl.validate(
-        to_rdflib(parsed.quads),
+    _, report, _ = pyshacl.validate(
+        graph,
         shacl_graph=shapes,
         inference="none",
         advanced=True,
         allow_warnings=True,
         allow_infos=True,
     )
-    results = _results(report, parsed)
-    if not conforms or any(r.severity == "Violation" for r in results):
-        raise ShapeViolationError(results)
-    return results
+    return _results(report, parsed)
 
 
 def _results(report: rdflib.Graph, parsed: ParsedInputs) -> list[ShapeResult]:
     results = []
+    # Nested results (sh:detail) explain a top-level one; the top-level one is reported.
+    details = set(report.objects(None, SH.detail))
     for node in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        if node in details:
+            continue
         focus = report.value(node, SH.focusNode)
         path = report.value(node, SH.resultPath)
         value = report.value(node, SH.value)
         severity = report.value(node, SH.resultSeverity)
         component = report.value(node, SH.sourceConstraintComponent)
         message = report.value(node, SH.resultMessage)
-        files = _files_for(parsed, focus, path, value)
+        simple_path = str(path) if isinstance(path, rdflib.URIRef) else None
+        if path is None:
+            value = None  # a node-level result's value is the focus node itself
+        plain_value = (
+            str(value) if value is not None and not isinstance(value, rdflib.BNode) else None
+        )
         results.append(
             ShapeResult(
                 severity=_local_name(severity),
@@ -104,29 +121,21 @@ def _results(report: rdflib.Graph, parsed: ParsedInputs) -> list[ShapeResult]:
                 constraint=_local_name(component),
                 message=str(message) if message is not None else "",
                 value=value.n3() if value is not None else None,
-                files=files,
+                files=files_for(parsed, str(focus), simple_path, plain_value),
             )
         )
-    return sorted(results, key=lambda r: (r.files, r.focus_node, r.path or "", r.constraint))
+    return results
 
 
-def _files_for(
-    parsed: ParsedInputs,
-    focus: rdflib.term.Node | None,
-    path: rdflib.term.Node | None,
-    value: rdflib.term.Node | None,
+def files_for(
+    parsed: ParsedInputs, focus: str, path: str | None, value: str | None
 ) -> tuple[str, ...]:
     """The files holding the offending triple, else those describing the focus node."""
-    root = parsed.root
-    if (
-        isinstance(path, rdflib.URIRef)
-        and value is not None
-        and not isinstance(value, rdflib.BNode)
-    ):
-        exact = parsed.files_stating(str(focus), str(path), str(value))
+    if path is not None and value is not None:
+        exact = parsed.files_stating(focus, path, value)
         if exact:
-            return tuple(_relative(p, root) for p in exact)
-    return tuple(_relative(p, root) for p in parsed.files_stating(str(focus)))
+            return tuple(_relative(p, parsed.root) for p in exact)
+    return tuple(_relative(p, parsed.root) for p in parsed.files_stating(focus))
 
 
 def _render(path: rdflib.term.Node | None, report: rdflib.Graph) -> str | None:
