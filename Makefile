@@ -5,8 +5,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+YASGUI := server/static/vendor/yasgui
 
-.PHONY: install build serve test lint
+.PHONY: install build serve test lint browser
 
 $(BIN)/ftkg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +15,14 @@ $(BIN)/ftkg: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(BIN)/ftkg
+# The query editor (YASGUI), from its npm package, pinned by web/package-lock.json and
+# copied into the app's static files: nothing is fetched from a CDN at run time.
+$(YASGUI)/yasgui.min.js: web/package.json web/package-lock.json
+	npm ci --prefix web --ignore-scripts --no-audit --no-fund
+	mkdir -p $(YASGUI)
+	cp web/node_modules/@zazuko/yasgui/build/yasgui.min.js web/node_modules/@zazuko/yasgui/build/yasgui.min.css $(YASGUI)/
+
+install: $(BIN)/ftkg $(YASGUI)/yasgui.min.js
 
 build: install
 	$(BIN)/ftkg build --if-changed
@@ -26,5 +34,12 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
-test: lint
+# The browser tests drive Debian's Chromium; install it when missing (needs root, as in CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "chromium missing and not root: the browser tests will be skipped"; fi; }
+
+test: lint browser
 	$(BIN)/pytest

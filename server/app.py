@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_compress import Compress
+from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 
-from server import examples, home, settings, sparql
+from server import examples, health, home, settings
 from server.errors import register_error_handlers
 from server.namespaces import project_prefixes
+from server.sparql import graph_store
+from server.sparql import views as sparql
+from server.sparql.workers import InProcessQueries, ProcessQueries
 from server.store import KnowledgeStore
 from server.web import STORE_EXTENSION
 
 log = logging.getLogger(__name__)
+
+# Headers a cross-origin client may read: caching, truncation, paging.
+EXPOSED_HEADERS = [
+    "ETag",
+    "Last-Modified",
+    "Link",
+    "X-Result-Limit",
+    "X-Result-Truncated",
+    "Retry-After",
+]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,20 +45,75 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     otherwise the live version under ``STORE`` is opened read-only.
     """
     app = Flask(__name__)
-    app.config.from_mapping(settings.defaults())
-    app.config.from_prefixed_env("KG")
+    app.config.from_mapping(settings.from_environment())
     if config:
         app.config.from_mapping(config)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
 
     store = app.config.get("KNOWLEDGE_STORE")
     if store is None:
         store = KnowledgeStore.open_live(Path(app.config["STORE"]))
     app.extensions[STORE_EXTENSION] = store
+    app.extensions["ftkg.queries"] = _query_runner(store, int(app.config["QUERY_WORKERS"]))
     app.config["PREFIXES"] = project_prefixes(store.base_uri)
     app.extensions["ftkg.examples"] = examples.load_all(Path(app.config["SOURCE_DIR"]) / "queries")
 
+    # Reads are public: any origin may call them (Fetch standard's CORS protocol).
+    CORS(app, origins="*", send_wildcard=True, expose_headers=EXPOSED_HEADERS, max_age=86400)
+    # Compressed when the client accepts it; streamed responses are compressed as they go.
+    app.config.setdefault("COMPRESS_MIMETYPES", _compressible())
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip", "deflate"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip", "deflate"])
+    Compress(app)
+    _rate_limits(app)
+
     register_error_handlers(app)
     app.register_blueprint(home.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(graph_store.bp)
     log.info("serving data version %s (base %s)", store.data_version, store.base_uri)
     return app
+
+
+def _query_runner(store: KnowledgeStore, workers: int) -> InProcessQueries | ProcessQueries:
+    if store.path is None:
+        return InProcessQueries(store.store)
+    runner = ProcessQueries(str(store.path), size=workers)
+    atexit.register(runner.close)
+    return runner
+
+
+def _compressible() -> list[str]:
+    return [
+        "text/html",
+        "text/css",
+        "text/plain",
+        "text/csv",
+        "text/tab-separated-values",
+        "text/turtle",
+        "application/json",
+        "application/javascript",
+        "application/ld+json",
+        "application/n-triples",
+        "application/n-quads",
+        "application/rdf+xml",
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "application/xml",
+    ]
+
+
+def _rate_limits(app: Flask) -> None:
+    limit = str(app.config["RATE_LIMIT"]).strip()
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=app.config.get("RATE_LIMIT_STORAGE", "memory://"),
+        headers_enabled=True,
+        enabled=bool(limit),
+    )
+    if limit:
+        limiter.limit(limit)(sparql.bp)
+        limiter.limit(limit)(graph_store.bp)
+    app.extensions["ftkg.limiter"] = limiter

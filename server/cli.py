@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import IO
 
 import click
+import pyoxigraph as ox
 
 from server import negotiation, settings
 from server.build.errors import BuildError
 from server.build.pipeline import build as run_build
 from server.namespaces import project_prefixes
-from server.queries import QueryFailed, execute
+from server.sparql.engine import Job, execute
 from server.store import KnowledgeStore, StoreUnavailableError
 from server.table import render_table
 
@@ -117,24 +118,40 @@ def query(file: IO[str], format_name: str, store: Path) -> None:
     except StoreUnavailableError as error:
         raise click.ClickException(str(error)) from None
     prefixes = project_prefixes(knowledge.base_uri)
-    try:
-        result = execute(knowledge, file.read())
-    except QueryFailed as error:
-        raise click.ClickException(str(error)) from None
+    text = file.read()
     if format_name == "table":
-        if result.is_graph:
-            output = result.serialize(negotiation.TURTLE, prefixes)
+        try:
+            result = knowledge.query(text)
+        except SyntaxError as error:
+            raise click.ClickException(f"invalid SPARQL query: {error.msg}") from None
+        if isinstance(result, ox.QueryTriples):
+            output = ox.serialize(list(result), format=ox.RdfFormat.TURTLE, prefixes=prefixes)
         else:
-            output = render_table(result.value, prefixes).encode()
-    else:
-        fmt = QUERY_FORMATS[format_name]
-        graph_format = fmt in negotiation.GRAPH_FORMATS
-        if graph_format != result.is_graph:
-            kind = "a graph (CONSTRUCT/DESCRIBE)" if result.is_graph else "solutions (SELECT/ASK)"
-            raise click.ClickException(
-                f"the query returns {kind}; --format {format_name} does not fit"
-            )
-        output = result.serialize(fmt, prefixes)
+            output = render_table(result, prefixes).encode()
+        _write(output)
+        return
+    fmt = QUERY_FORMATS[format_name]
+    graph = fmt in negotiation.GRAPH_FORMATS
+    job = Job(
+        query=text,
+        base_iri=knowledge.base_uri,
+        results_format=None if graph else fmt.media_type,
+        graph_format=fmt.media_type if graph else None,
+        prefixes=prefixes,
+    )
+    messages: list[tuple] = []
+    execute(knowledge.store, job, messages.append)
+    for message in messages:
+        if message[0] == "error":
+            raise click.ClickException(message[2])
+        if message[0] == "abort":
+            raise click.ClickException(message[1])
+        if message[0] == "chunk":
+            sys.stdout.buffer.write(message[1])
+    sys.stdout.buffer.flush()
+
+
+def _write(output: bytes) -> None:
     sys.stdout.buffer.write(output)
     if not output.endswith(b"\n"):
         sys.stdout.buffer.write(b"\n")

@@ -34,6 +34,13 @@ class BadRequest(HttpError):
     title = "Bad Request"
 
 
+class Forbidden(HttpError):
+    """403: the request is understood and refused (a write on a read-only service, say)."""
+
+    status = 403
+    title = "Forbidden"
+
+
 class NotFound(HttpError):
     """404: nothing here."""
 

@@ -60,6 +60,18 @@ class ExampleQuery:
         )
 
     @property
+    def body(self) -> str:
+        """The query without its header comment (title, description, expected table)."""
+        lines = self.text.splitlines()
+        start = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
+        return "\n".join(lines[start:]).strip() + "\n"
+
+    def for_editor(self, base_uri: str, lang: str = "en") -> str:
+        """The query as a person should see it in an editor: titled, and with its BASE made
+        explicit so that the relative IRIs of the file resolve anywhere."""
+        return f"# {self.title(lang)}\n# {self.description(lang)}\nBASE <{base_uri}>\n{self.body}"
+
+    @property
     def ordered(self) -> bool:
         """Whether the query fixes the order of its solutions (so the test compares in order)."""
         return re.search(r"\bORDER\s+BY\b", self.text, re.IGNORECASE) is not None

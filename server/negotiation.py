@@ -113,11 +113,15 @@ def choose(accept: MIMEAccept, offered: tuple[Format, ...], raw_accept: str = ""
         return offered[0]
     candidates: list[str] = []
     owner: dict[str, Format] = {}
-    for fmt in offered:
-        for media_type in (fmt.media_type, *fmt.aliases):
-            if media_type not in owner:
-                owner[media_type] = fmt
-                candidates.append(media_type)
+    # Every format's own media type first, then the aliases: for a wildcard such as text/*,
+    # Werkzeug picks the first candidate it matches, which must be a real type (text/csv),
+    # not an alias (text/xml for XML results).
+    for media_type, fmt in [(f.media_type, f) for f in offered] + [
+        (alias, f) for f in offered for alias in f.aliases
+    ]:
+        if media_type not in owner:
+            owner[media_type] = fmt
+            candidates.append(media_type)
     best = accept.best_match(candidates)
     if best is None or accept.quality(best) <= 0:
         raise NoAcceptableFormat(offered, raw_accept)

@@ -47,6 +47,30 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KEEP_VERSIONS", 2, "How many built store versions to keep on disk, the live one included."
     ),
+    Setting(
+        "QUERY_TIMEOUT",
+        30.0,
+        "Seconds a SPARQL query may run before it is stopped and answered with an error.",
+    ),
+    Setting(
+        "RESULT_LIMIT",
+        10000,
+        "Most solutions (or triples) one response holds; beyond, it is truncated and says so. "
+        "0: no limit.",
+    ),
+    Setting("MAX_BODY_BYTES", 1048576, "Largest request body accepted, in bytes."),
+    Setting(
+        "RATE_LIMIT",
+        "",
+        "Requests per client on the SPARQL endpoint, in flask-limiter syntax "
+        "(for example '60 per minute'); empty: no limit.",
+    ),
+    Setting(
+        "SERVICE_ALLOWLIST",
+        "",
+        "Space-separated SPARQL endpoints that SERVICE clauses may call; empty: SERVICE refused.",
+    ),
+    Setting("QUERY_WORKERS", 2, "Query worker processes per web process."),
 )
 
 SETTINGS_BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
@@ -72,6 +96,11 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
 def _convert(setting: Setting, raw: str) -> Any:
     if isinstance(setting.default, bool):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(setting.default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"{setting.env_var} must be a number, got {raw!r}") from None
     if isinstance(setting.default, int):
         try:
             return int(raw)

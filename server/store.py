@@ -12,6 +12,25 @@ import pyoxigraph as ox
 from server.build import layout
 
 
+@dataclass(frozen=True)
+class Statistics:
+    """How much the store holds."""
+
+    triples: int
+    graph_triples: dict[str, int]
+
+
+def compute_statistics(store: ox.Store) -> Statistics:
+    """Count the default graph's triples and every named graph's."""
+    (total,) = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    per_graph = store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    )
+    return Statistics(
+        int(total["n"].value), {row["g"].value: int(row["n"].value) for row in per_graph}
+    )
+
+
 class StoreUnavailableError(Exception):
     """No built store where one was expected; the message says how to build one."""
 
@@ -29,7 +48,10 @@ class KnowledgeStore:
     base_uri: str
     data_version: str
     built_at: str | None = None
+    path: Path | None = None  # the Oxigraph directory, for worker processes to open
+    metadata: dict[str, Any] = field(default_factory=dict)
     _reader_lock: IO[str] | None = field(default=None, repr=False)
+    _statistics: Statistics | None = field(default=None, repr=False)
 
     @classmethod
     def open_live(cls, root: Path) -> KnowledgeStore:
@@ -53,8 +75,20 @@ class KnowledgeStore:
             base_uri=metadata["base_uri"],
             data_version=metadata["data_version"],
             built_at=metadata.get("built_at"),
+            path=version.oxigraph_path,
+            metadata=metadata,
             _reader_lock=lock,
         )
+
+    def statistics(self) -> Statistics:
+        """Triples in the default graph and in each named graph (recorded by the build)."""
+        if self._statistics is None:
+            recorded = self.metadata.get("graph_triples")
+            if recorded is not None:
+                self._statistics = Statistics(self.metadata["triples"], dict(recorded))
+            else:
+                self._statistics = compute_statistics(self.store)
+        return self._statistics
 
     def query(
         self,

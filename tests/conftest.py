@@ -16,6 +16,7 @@ import tarfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -142,23 +143,40 @@ def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@contextmanager
+def serving(store: Path, log_dir: Path, **settings: str) -> Iterator[str]:
+    """``ftkg serve`` on a free loopback port with ``KG_*`` settings; yields its root URL."""
+    port = free_port()
+    env = {**os.environ, **{f"KG_{name}": value for name, value in settings.items()}}
+    log_path = log_dir / f"server-{port}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "server.cli",
+        "serve",
+        "--store",
+        str(store),
+        "--port",
+        str(port),
+    ]
+    with (
+        log_path.open("w") as log,
+        subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env) as process,
+    ):
+        url = f"http://127.0.0.1:{port}/"
+        wait_until_up(url + "health/ready", process, log_path)
+        try:
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def live_server(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``ftkg serve`` on a loopback port, answering real HTTP; yields its root URL."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    command = [sys.executable, "-m", "server.cli", "serve", "--store", str(built_store)]
-    with (
-        log_path.open("w") as log,
-        subprocess.Popen(
-            [*command, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
-        ) as process,
-    ):
-        url = f"http://127.0.0.1:{port}/"
-        wait_until_up(url, process, log_path)
+    with serving(built_store, tmp_path_factory.mktemp("server")) as url:
         yield url
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:

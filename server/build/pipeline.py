@@ -30,6 +30,7 @@ from server import __version__
 from server.build import geography, inputs, layout, shacl_sparql, validation
 from server.build.errors import BuildError
 from server.namespaces import validate_base_uri
+from server.store import compute_statistics
 
 Progress = Callable[[str], None]
 
@@ -192,18 +193,6 @@ def _result_of(finding: shacl_sparql.Finding, prepared: Prepared) -> validation.
     )
 
 
-def count_triples(store: ox.Store) -> int:
-    """Triples in the default graph, that is distinct triples over all named graphs."""
-    solutions = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-    return int(next(iter(solutions))["n"].value)
-
-
-def count_quads(store: ox.Store) -> int:
-    """Quads in the named graphs (each source's statements)."""
-    solutions = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-    return int(next(iter(solutions))["n"].value)
-
-
 def data_version(source_dir: Path, base_uri: str) -> str:
     """The digest of every input, the base URI and the builder's version."""
     try:
@@ -248,8 +237,10 @@ def build(
         clock.step("optimize")
         store.optimize()
         store.flush()
-        triples, quads = count_triples(store), count_quads(store)
-        graphs = sum(1 for _ in store.named_graphs())
+        statistics = compute_statistics(store)
+        triples = statistics.triples
+        quads = sum(statistics.graph_triples.values())
+        graphs = len(statistics.graph_triples)
         del store  # releases RocksDB's lock before the directory moves
         metadata = {
             "version": version_name,
@@ -260,6 +251,7 @@ def build(
             "triples": triples,
             "quads": quads,
             "named_graphs": graphs,
+            "graph_triples": statistics.graph_triples,
             "official_geography": prepared.generated_counts,
             "inputs": [f.display(prepared.source_dir) for f in prepared.files],
         }

@@ -1,0 +1,124 @@
+"""The read side of the SPARQL 1.1 Graph Store HTTP Protocol, at /graph-store.
+
+``GET /graph-store?graph=IRI`` returns one named graph (what one source states);
+``?default`` returns the default graph (the union of all sources). §5.2 (indirect graph
+identification): the IRI must be absolute (400 otherwise), a graph that does not exist is a
+404, a type we cannot write a 406. The store is read-only: PUT, POST and DELETE are refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from itertools import islice
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, request
+
+from server import negotiation
+from server.errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound
+from server.sparql.results import write_graph
+from server.sparql.views import revalidated
+from server.web import knowledge_store
+
+bp = Blueprint("graph_store", __name__)
+
+READ_METHODS = ["GET", "HEAD"]
+WRITE_METHODS = ["PUT", "POST", "DELETE", "PATCH"]
+
+
+@bp.route("/graph-store", methods=READ_METHODS + WRITE_METHODS)
+def graph_store() -> Response:
+    """One graph of the dataset, in the RDF format the client prefers (Turtle by default)."""
+    if request.method in WRITE_METHODS:
+        raise MethodNotAllowed(
+            "the graph store is read-only: graphs change only when a new version is built "
+            "(ftkg build)",
+            headers={"Allow": ", ".join([*READ_METHODS, "OPTIONS"])},
+        )
+    graph = _graph_name()
+    store = knowledge_store()
+    if isinstance(graph, ox.NamedNode) and not store.store.contains_named_graph(graph):
+        raise NotFound(f"no graph named <{graph.value}> in this dataset; see /sparql for the list")
+    fmt = _format()
+    etag = hashlib.sha256(f"{store.data_version} {graph} {fmt.media_type}".encode()).hexdigest()[
+        :32
+    ]
+    if revalidated(etag):
+        response = Response(status=304)
+    else:
+        triples = (
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in store.store.quads_for_pattern(None, None, None, graph)
+        )
+        prefixes = current_app.config["PREFIXES"]
+        response = Response(_chunks(triples, fmt, prefixes), content_type=fmt.content_type)
+    response.set_etag(etag)
+    response.vary.add("Accept")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _graph_name() -> ox.NamedNode | ox.DefaultGraph:
+    names = request.args.getlist("graph")
+    default = "default" in request.args
+    if default and names:
+        raise BadRequest("give either ?default or ?graph=IRI, not both")
+    if default:
+        return ox.DefaultGraph()
+    if len(names) != 1:
+        raise BadRequest("name exactly one graph: ?graph=IRI (an absolute IRI), or ?default")
+    iri = names[0]
+    if not urlsplit(iri).scheme:
+        raise BadRequest(f"the graph IRI must be absolute, got {iri!r}")
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as error:
+        raise BadRequest(f"invalid graph IRI {iri!r}: {error}") from None
+
+
+def _format() -> negotiation.Format:
+    name = request.args.get("format")
+    try:
+        if name:
+            return negotiation.by_name(name, negotiation.GRAPH_FORMATS)
+        return negotiation.choose(
+            request.accept_mimetypes, negotiation.GRAPH_FORMATS, request.headers.get("Accept", "")
+        )
+    except negotiation.UnknownFormatName as error:
+        raise BadRequest(str(error)) from None
+    except negotiation.NoAcceptableFormat as error:
+        raise NotAcceptable(str(error)) from None
+
+
+BATCH = 20000
+
+
+def _chunks(
+    triples: Iterator[ox.Triple], fmt: negotiation.Format, prefixes: dict[str, str]
+) -> Iterator[bytes]:
+    """The graph serialised batch by batch, so the first bytes leave before the last are read.
+
+    N-Triples concatenates; Turtle too, once the repeated @prefix lines of later batches are
+    dropped. RDF/XML and JSON-LD are single documents, written whole.
+    """
+    if fmt not in (negotiation.N_TRIPLES, negotiation.TURTLE):
+        chunks: list[bytes] = []
+        write_graph(triples, fmt, prefixes, chunks.append)
+        yield from chunks
+        return
+    first = True
+    while True:
+        batch = list(islice(triples, BATCH))
+        if not batch:
+            break
+        chunks = []
+        write_graph(batch, fmt, prefixes, chunks.append)
+        data = b"".join(chunks)
+        if not first and fmt is negotiation.TURTLE:
+            data = b"".join(
+                line for line in data.splitlines(keepends=True) if not line.startswith(b"@prefix ")
+            )
+        first = False
+        yield data

@@ -1,0 +1,135 @@
+"""A look at a query before it runs: its form, and the endpoints its SERVICE clauses call.
+
+pyoxigraph evaluates ``SERVICE <iri>`` by fetching that IRI over HTTP, so an open endpoint
+would let anyone make the server call arbitrary addresses. The query is therefore scanned
+first, with a tokenizer that knows SPARQL's comments, strings, IRIs and codepoint escapes
+(SPARQL 1.1 Query §19.2: ``\\uXXXX`` escapes are processed before parsing, so
+``\\u0053ERVICE`` is ``SERVICE``). When it cannot make sense of the text and the text mentions
+"service" anywhere, the check fails closed: the query is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+UPDATE_KEYWORDS = {
+    "INSERT",
+    "DELETE",
+    "LOAD",
+    "CLEAR",
+    "CREATE",
+    "DROP",
+    "COPY",
+    "MOVE",
+    "ADD",
+    "WITH",
+}
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
+  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?
+             :(?:[\w\-:%.\\\u00B7\u00C0-\uFFFF]*))
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+class Unreadable(ValueError):
+    """The scanner could not follow the text (the SPARQL parser will say why)."""
+
+
+@dataclass
+class QueryProfile:
+    """What the scanner learned: the query form and every SERVICE target."""
+
+    form: str | None = None  # SELECT, ASK, CONSTRUCT, DESCRIBE, or UPDATE
+    services: list[str | None] = field(default_factory=list)  # None: a variable endpoint
+
+
+def unescape(text: str) -> str:
+    """Apply SPARQL's codepoint escapes to the whole text, as the grammar prescribes."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    tokens = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:  # pragma: no cover - the "other" branch matches any character
+            raise Unreadable(f"cannot scan the query at character {position}")
+        kind = match.lastgroup or "other"
+        if kind not in {"space", "comment"}:
+            tokens.append((kind, match.group()))
+        position = match.end()
+    return tokens
+
+
+def profile(text: str, base_iri: str) -> QueryProfile:
+    """The form of the query and the IRIs of its SERVICE clauses (resolved like the parser)."""
+    tokens = _tokens(unescape(text))
+    prefixes: dict[str, str] = {}
+    base = base_iri
+    result = QueryProfile()
+    index = 0
+    while index < len(tokens):
+        kind, value = tokens[index]
+        keyword = value.upper() if kind == "word" else None
+        if keyword == "BASE" and index + 1 < len(tokens) and tokens[index + 1][0] == "iri":
+            base = urljoin(base, tokens[index + 1][1][1:-1])
+            index += 2
+            continue
+        if keyword == "PREFIX" and index + 2 < len(tokens) and tokens[index + 1][0] == "pname":
+            name = tokens[index + 1][1].split(":", 1)[0]
+            if tokens[index + 2][0] == "iri":
+                prefixes[name] = urljoin(base, tokens[index + 2][1][1:-1])
+            index += 3
+            continue
+        if result.form is None and keyword in FORMS:
+            result.form = keyword
+        elif result.form is None and keyword in UPDATE_KEYWORDS:
+            result.form = "UPDATE"
+        if keyword == "SERVICE":
+            target_index = index + 1
+            if target_index < len(tokens) and tokens[target_index][1].upper() == "SILENT":
+                target_index += 1
+            result.services.append(_target(tokens, target_index, prefixes, base))
+        index += 1
+    return result
+
+
+def _target(
+    tokens: list[tuple[str, str]], index: int, prefixes: dict[str, str], base: str
+) -> str | None:
+    if index >= len(tokens):
+        return None
+    kind, value = tokens[index]
+    if kind == "iri":
+        return urljoin(base, value[1:-1])
+    if kind == "pname":
+        prefix, _, local = value.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+    return None  # a variable or something unresolvable: never on an allow-list
+
+
+def safe_profile(text: str, base_iri: str) -> QueryProfile:
+    """``profile``, failing closed: an unscannable text that mentions SERVICE lists one."""
+    try:
+        return profile(text, base_iri)
+    except (Unreadable, ValueError):
+        if "service" in unescape(text).lower():
+            return QueryProfile(services=[None])
+        return QueryProfile()

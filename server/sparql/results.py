@@ -1,0 +1,256 @@
+"""Query results written chunk by chunk, so a large result streams as it is read.
+
+SELECT solutions are written by the writers below (SPARQL 1.1 Query Results JSON, XML, CSV and
+TSV formats, W3C Recommendations of 2013), one row at a time, because they must stop at the row
+cap and say so; pyoxigraph's own serialiser writes whole results only. Graphs (CONSTRUCT,
+DESCRIBE) go through pyoxigraph's streaming RDF serialisers, and JSON-LD through rdflib, which
+compacts it with our prefixes as an inline @context.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+import rdflib
+
+from server import negotiation
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+CHUNK = 64 * 1024
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+def _json_term(term: Term) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {  # an RDF-star triple term
+        "type": "triple",
+        "value": {
+            "subject": _json_term(term.subject),
+            "predicate": _json_term(term.predicate),
+            "object": _json_term(term.object),
+        },
+    }
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            return (
+                f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+            )
+        return f"<literal>{escape(term.value)}</literal>"
+    return (
+        f"<triple><subject>{_xml_term(term.subject)}</subject>"
+        f"<predicate>{_xml_term(term.predicate)}</predicate>"
+        f"<object>{_xml_term(term.object)}</object></triple>"
+    )
+
+
+def _csv_cell(term: Term | None) -> str:
+    # SPARQL 1.1 CSV: the lexical form only (IRIs bare, blank nodes as _:label).
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        text = f"_:{term.value}"
+    elif isinstance(term, ox.NamedNode | ox.Literal):
+        text = term.value
+    else:
+        text = str(term)
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _tsv_cell(term: Term | None) -> str:
+    # SPARQL 1.1 TSV: terms in Turtle syntax; tabs and newlines escaped inside literals.
+    if term is None:
+        return ""
+    return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+class SolutionsWriter:
+    """Writes a SELECT result in one of the four result formats, piece by piece."""
+
+    def __init__(self, fmt: negotiation.Format, variables: list[str], truncated: bool) -> None:
+        self.fmt = fmt
+        self.variables = variables
+        self.truncated = truncated
+        self._first = True
+
+    def head(self) -> str:
+        """Everything before the first solution."""
+        if self.fmt is negotiation.RESULTS_JSON:
+            head: dict[str, Any] = {"vars": self.variables}
+            prefix = '{"head":' + json.dumps(head, ensure_ascii=False)
+            if self.truncated:
+                # Extra members are allowed by the JSON results format's extensibility; SPARQL
+                # clients ignore them, people and our own client see them.
+                prefix += ',"truncated":true'
+            return prefix + ',"results":{"bindings":['
+        if self.fmt is negotiation.RESULTS_XML:
+            variables = "".join(f"<variable name={quoteattr(v)}/>" for v in self.variables)
+            note = (
+                "<!-- truncated: the result has more rows than the row limit -->"
+                if self.truncated
+                else ""
+            )
+            return (
+                '<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head>{variables}</head>{note}<results>"
+            )
+        if self.fmt is negotiation.RESULTS_CSV:
+            return ",".join(self.variables) + "\r\n"
+        return "\t".join(f"?{v}" for v in self.variables) + "\n"
+
+    def row(self, solution: ox.QuerySolution) -> str:
+        """One solution."""
+        values = [solution[v] for v in self.variables]
+        if self.fmt is negotiation.RESULTS_JSON:
+            binding = {
+                v: _json_term(t)
+                for v, t in zip(self.variables, values, strict=True)
+                if t is not None
+            }
+            text = json.dumps(binding, ensure_ascii=False)
+            if self._first:
+                self._first = False
+                return text
+            return "," + text
+        if self.fmt is negotiation.RESULTS_XML:
+            bindings = "".join(
+                f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                for v, t in zip(self.variables, values, strict=True)
+                if t is not None
+            )
+            return f"<result>{bindings}</result>"
+        if self.fmt is negotiation.RESULTS_CSV:
+            return ",".join(_csv_cell(t) for t in values) + "\r\n"
+        return "\t".join(_tsv_cell(t) for t in values) + "\n"
+
+    def tail(self) -> str:
+        """Everything after the last solution."""
+        if self.fmt is negotiation.RESULTS_JSON:
+            return "]}}"
+        if self.fmt is negotiation.RESULTS_XML:
+            return "</results></sparql>\n"
+        return ""
+
+
+def boolean(value: bool, fmt: negotiation.Format) -> bytes:
+    """An ASK result in ``fmt``."""
+    if fmt is negotiation.RESULTS_JSON:
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if fmt is negotiation.RESULTS_XML:
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
+        ).encode()
+    # CSV and TSV define no boolean form; this is what Jena, Virtuoso and Oxigraph write.
+    header = "_askResult\r\n" if fmt is negotiation.RESULTS_CSV else "?_askResult\n"
+    line = ("true" if value else "false") + ("\r\n" if fmt is negotiation.RESULTS_CSV else "\n")
+    return (header + line).encode()
+
+
+def write_solutions(
+    solutions: Iterable[ox.QuerySolution],
+    variables: list[str],
+    fmt: negotiation.Format,
+    truncated: bool,
+) -> Iterator[bytes]:
+    """The solutions in ``fmt``, in chunks of about 64 KiB."""
+    writer = SolutionsWriter(fmt, variables, truncated)
+    buffer = [writer.head()]
+    size = len(buffer[0])
+    for solution in solutions:
+        piece = writer.row(solution)
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(buffer).encode("utf-8")
+            buffer, size = [], 0
+    buffer.append(writer.tail())
+    yield "".join(buffer).encode("utf-8")
+
+
+class _ChunkSink(io.RawIOBase):
+    """A binary file object that hands what it receives to ``emit`` in chunks."""
+
+    def __init__(self, emit: Callable[[bytes], None]) -> None:
+        self.emit = emit
+        self.buffer = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.buffer += data
+        if len(self.buffer) >= CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.emit(bytes(self.buffer))
+            self.buffer.clear()
+
+
+def write_graph(
+    triples: Iterable[ox.Triple],
+    fmt: negotiation.Format,
+    prefixes: dict[str, str],
+    emit: Callable[[bytes], None],
+    truncated: bool = False,
+) -> None:
+    """The triples in ``fmt``, handed to ``emit`` as they are serialised."""
+    if fmt is negotiation.JSON_LD:
+        emit(jsonld(triples, prefixes, truncated))
+        return
+    sink = _ChunkSink(emit)
+    options: dict[str, Any] = {}
+    if fmt in (negotiation.TURTLE, negotiation.RDF_XML):
+        options["prefixes"] = prefixes
+    if truncated and fmt in (negotiation.TURTLE, negotiation.N_TRIPLES):
+        sink.write(b"# truncated: the graph has more triples than the result limit\n")
+    ox.serialize(triples, sink, negotiation.OX_RDF[fmt], **options)
+    sink.flush()
+
+
+def jsonld(
+    triples: Iterable[ox.Triple], prefixes: dict[str, str], truncated: bool = False
+) -> bytes:
+    """JSON-LD compacted with ``prefixes`` as an inline @context."""
+    graph = rdflib.Graph()
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    if data:
+        graph.parse(data=data, format="nt")
+    document = json.loads(
+        graph.serialize(format="json-ld", context=dict(prefixes), auto_compact=True)
+    )
+    if truncated and isinstance(document, dict):
+        # An unmapped key: JSON-LD processors drop it, people reading the document see it.
+        document["truncated"] = True
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")

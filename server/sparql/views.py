@@ -1,0 +1,328 @@
+"""The /sparql endpoint: protocol, negotiation, limits, caching, and the answer streamed back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from server import negotiation
+from server.errors import BadRequest, Forbidden, HttpError, NotAcceptable, ServiceUnavailable
+from server.sparql import description, inspection, protocol
+from server.sparql.engine import Head, Job
+from server.sparql.results import write_graph
+from server.sparql.workers import NoWorkerAvailable, QueryTimeout, WorkerCrashed
+from server.web import knowledge_store
+
+bp = Blueprint("sparql", __name__)
+
+ENDPOINT_METHODS = ["GET", "POST"]  # HEAD comes with GET
+HTML = "text/html"
+SD_FORMATS = negotiation.GRAPH_FORMATS
+
+
+def limits() -> description.Limits:
+    """The endpoint's limits, from the configuration."""
+    config = current_app.config
+    return description.Limits(
+        timeout_seconds=float(config["QUERY_TIMEOUT"]),
+        result_limit=int(config["RESULT_LIMIT"]),
+        body_limit=int(config["MAX_BODY_BYTES"]),
+        rate_limit=str(config["RATE_LIMIT"]),
+        service_allowlist=tuple(str(config["SERVICE_ALLOWLIST"]).split()),
+    )
+
+
+@bp.route("/sparql", methods=ENDPOINT_METHODS)
+def endpoint() -> Response:
+    """A query (Protocol §2.1), or with no query the service description or the editor."""
+    if request.method in {"GET", "HEAD"} and not _has_query_parameters():
+        return _description_or_editor()
+    query_request = protocol.parse(request)
+    store = knowledge_store()
+    profile = inspection.safe_profile(query_request.query, store.base_uri)
+    _refuse_what_is_disabled(profile)
+    results_format, graph_format = _formats(profile.form)
+    job = Job(
+        query=query_request.query,
+        base_iri=store.base_uri,
+        results_format=results_format.media_type if results_format else None,
+        graph_format=graph_format.media_type if graph_format else None,
+        prefixes=current_app.config["PREFIXES"],
+        default_graphs=query_request.default_graphs,
+        named_graphs=query_request.named_graphs,
+        row_limit=int(current_app.config["RESULT_LIMIT"]),
+    )
+    etag = _etag(store.data_version, job)
+    if revalidated(etag):
+        return _not_modified(etag)
+    return _answer(job, etag)
+
+
+def _has_query_parameters() -> bool:
+    return any(key in request.args for key in ("query", "update"))
+
+
+def _refuse_what_is_disabled(profile: inspection.QueryProfile) -> None:
+    allowed = set(limits().service_allowlist)
+    for target in profile.services:
+        if target is None or target not in allowed:
+            shown = f"<{target}>" if target else "a variable or unresolvable endpoint"
+            hint = (
+                f"allowed endpoints: {', '.join(sorted(allowed))}"
+                if allowed
+                else "federated queries are disabled on this endpoint"
+            )
+            raise Forbidden(f"SERVICE {shown} is not allowed: {hint}")
+
+
+def _formats(
+    form: str | None,
+) -> tuple[negotiation.Format | None, negotiation.Format | None]:
+    """The format for solutions and the one for graphs; a 406 when the query's kind has none."""
+    name = request.values.get("format")
+    chosen: list[negotiation.Format | None] = []
+    for offered in (negotiation.RESULT_FORMATS, negotiation.GRAPH_FORMATS):
+        try:
+            if name:
+                chosen.append(negotiation.by_name(name, offered))
+            else:
+                chosen.append(
+                    negotiation.choose(
+                        request.accept_mimetypes, offered, request.headers.get("Accept", "")
+                    )
+                )
+        except (negotiation.NoAcceptableFormat, negotiation.UnknownFormatName):
+            chosen.append(None)
+    results_format, graph_format = chosen
+    wanted = {
+        "SELECT": results_format,
+        "ASK": results_format,
+        "CONSTRUCT": graph_format,
+        "DESCRIBE": graph_format,
+    }
+    if form in wanted and wanted[form] is None:
+        offered = (
+            negotiation.RESULT_FORMATS if form in {"SELECT", "ASK"} else negotiation.GRAPH_FORMATS
+        )
+        if name:
+            names = ", ".join(f.names[0] for f in offered)
+            raise BadRequest(f"format={name!r} does not fit a {form} query; use one of: {names}")
+        raise NotAcceptable(
+            str(negotiation.NoAcceptableFormat(offered, request.headers.get("Accept", "")))
+        )
+    if results_format is None and graph_format is None:
+        raise NotAcceptable(
+            str(
+                negotiation.NoAcceptableFormat(
+                    negotiation.RESULT_FORMATS + negotiation.GRAPH_FORMATS,
+                    request.headers.get("Accept", ""),
+                )
+            )
+        )
+    return results_format, graph_format
+
+
+def _etag(data_version: str, job: Job) -> str:
+    # A result is a pure function of the data version and the job (query, dataset, formats,
+    # limit): an unchanged graph revalidates with 304 without touching the store.
+    identity = json.dumps(
+        [
+            data_version,
+            job.query,
+            job.default_graphs,
+            job.named_graphs,
+            job.results_format,
+            job.graph_format,
+            job.row_limit,
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
+
+
+def revalidated(etag: str) -> bool:
+    """Whether If-None-Match names this representation, compressed or not.
+
+    Flask-Compress marks the ETag of a compressed body ("tag:gzip"); a client revalidating
+    it sends that form back.
+    """
+    candidates = [etag] + [f"{etag}:{encoding}" for encoding in ("gzip", "br", "deflate")]
+    return any(request.if_none_match.contains(candidate) for candidate in candidates)
+
+
+def _common_headers(response: Response, etag: str) -> Response:
+    response.set_etag(etag)
+    response.vary.add("Accept")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _not_modified(etag: str) -> Response:
+    return _common_headers(Response(status=304), etag)
+
+
+def _answer(job: Job, etag: str) -> Response:
+    runner = current_app.extensions["ftkg.queries"]
+    deadline = time.monotonic() + float(current_app.config["QUERY_TIMEOUT"])
+    messages = runner.run(job, deadline)
+    try:
+        first = next(messages)
+    except QueryTimeout:
+        raise ServiceUnavailable(_timeout_message()) from None
+    except NoWorkerAvailable:
+        raise ServiceUnavailable(
+            "every query worker is busy; retry in a few seconds", headers={"Retry-After": "5"}
+        ) from None
+    except WorkerCrashed:
+        raise ServiceUnavailable("the query worker stopped while answering; retry") from None
+    if first[0] == "error":
+        _, status, message = first
+        raise _error(status, message)
+    head: Head = first[1]
+    media = next(
+        f
+        for f in negotiation.RESULT_FORMATS + negotiation.GRAPH_FORMATS
+        if f.media_type == head.media_type
+    )
+    response = Response(StreamingBody(messages), content_type=media.content_type)
+    if head.limit:
+        response.headers["X-Result-Limit"] = str(head.limit)
+    if head.truncated:
+        response.headers["X-Result-Truncated"] = "true"
+        response.headers["Warning"] = f'199 - "result truncated to {head.limit} rows"'
+    return _common_headers(response, etag)
+
+
+def _timeout_message() -> str:
+    seconds = float(current_app.config["QUERY_TIMEOUT"])
+    return (
+        f"the query did not finish within the {seconds:g} s limit and was stopped; "
+        "narrow it (more specific patterns, a LIMIT) or download the dumps to run it locally"
+    )
+
+
+def _error(status: int, message: str) -> HttpError:
+    if status == 406:
+        return NotAcceptable(message)
+    return BadRequest(message)
+
+
+class IncompleteResponse(Exception):
+    """Raised inside a streaming body: the server must break the connection, not finish it."""
+
+
+class StreamingBody:
+    """The response body: chunks read from the query runner, closed whatever happens.
+
+    WSGI servers call ``close()`` when the response ends or the client goes away; closing the
+    runner's message stream then frees (or kills and replaces) the worker, even when the body
+    was never iterated at all (a HEAD request, an early disconnect).
+    """
+
+    def __init__(self, messages: Iterator[tuple[Any, ...]]) -> None:
+        self.messages = messages
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            for message in self.messages:
+                if message[0] == "chunk":
+                    yield message[1]
+                elif message[0] == "abort":
+                    raise IncompleteResponse(message[1])
+        except (QueryTimeout, WorkerCrashed) as error:
+            # The headers are gone already: breaking the connection is the only honest signal
+            # left, as a chunked response without its final chunk is an error to every client.
+            raise IncompleteResponse(f"stopped mid-stream: {type(error).__name__}") from None
+        finally:
+            # Also reached when a wrapper (compression) drops this iterator without close().
+            self.close()
+
+    def close(self) -> None:
+        """Release the worker."""
+        self.messages.close()  # type: ignore[attr-defined]
+
+
+def _description_or_editor() -> Response:
+    accept = request.accept_mimetypes
+    offered = [HTML, *(f.media_type for f in SD_FORMATS)]
+    if (
+        request.headers.get("Accept")
+        and accept.best_match(offered) == HTML
+        and accept.quality(HTML) > accept.quality("text/turtle")
+    ):
+        return Response(render_template("sparql.html", **editor_context()), mimetype=HTML)
+    return service_description()
+
+
+def service_description() -> Response:
+    """The service description, in the RDF format the client prefers (Turtle by default)."""
+    store = knowledge_store()
+    name = request.args.get("format")
+    try:
+        fmt = (
+            negotiation.by_name(name, SD_FORMATS)
+            if name
+            else negotiation.choose(
+                request.accept_mimetypes, SD_FORMATS, request.headers.get("Accept", "")
+            )
+        )
+    except negotiation.UnknownFormatName as error:
+        raise BadRequest(str(error)) from None
+    except negotiation.NoAcceptableFormat as error:
+        raise NotAcceptable(str(error)) from None
+    statistics = store.statistics()
+    triples = description.describe(
+        url_for("sparql.endpoint", _external=True),
+        store.base_uri,
+        limits(),
+        statistics.triples,
+        statistics.graph_triples,
+    )
+    chunks: list[bytes] = []
+    write_graph(
+        triples,
+        fmt,
+        {**current_app.config["PREFIXES"], "sd": description.SD, "void": description.VOID},
+        chunks.append,
+    )
+    response = Response(b"".join(chunks), content_type=fmt.content_type)
+    response.vary.add("Accept")
+    response.set_etag(
+        hashlib.sha256((store.data_version + fmt.media_type + repr(limits())).encode()).hexdigest()[
+            :32
+        ]
+    )
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response.make_conditional(request)
+
+
+def editor_context() -> dict[str, Any]:
+    """What the query editor page needs: prefixes, examples, the endpoint's address."""
+    base_uri = knowledge_store().base_uri
+    examples = current_app.extensions["ftkg.examples"]
+    return {
+        "prefixes": current_app.config["PREFIXES"],
+        "examples": examples,
+        "examples_for_editor": [
+            {
+                "name": e.name,
+                "title": e.title("en"),
+                "description": e.description("en"),
+                "query": e.for_editor(base_uri),
+            }
+            for e in examples
+        ],
+        "endpoint": url_for("sparql.endpoint", _external=True),
+        "limits": limits(),
+    }
+
+
+@bp.get("/query")
+def editor() -> str:
+    """The query editor, at an address of its own."""
+    return render_template("sparql.html", **editor_context())

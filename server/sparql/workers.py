@@ -1,0 +1,206 @@
+"""Query workers: the processes that evaluate queries, and the deadline that stops them.
+
+pyoxigraph holds the GIL while it evaluates a query and cannot cancel one. A runaway query in
+the web process would stop every other request of that process and could never be stopped.
+So queries run in separate worker processes, each holding the store open read-only; the web
+side sends a job, reads the result back as a stream of chunks, and when the deadline passes
+(or the client goes away mid-stream) it kills that worker with SIGKILL and starts a fresh one.
+Other requests, served by other workers, never notice.
+
+``InProcessQueries`` runs jobs in the calling thread instead: for in-memory stores (tests,
+tools), which no other process can open. It enforces no deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+
+from server.sparql.engine import Job, execute
+
+log = logging.getLogger(__name__)
+_CONTEXT = multiprocessing.get_context("spawn")
+
+
+class QueryTimeout(Exception):
+    """The job did not finish before its deadline; its worker was killed."""
+
+
+class NoWorkerAvailable(Exception):
+    """Every worker stayed busy until the deadline."""
+
+
+class WorkerCrashed(Exception):
+    """The worker died while answering (killed from outside, or out of memory)."""
+
+
+class QueryRunner(Protocol):
+    """Something that answers jobs as a stream of engine messages."""
+
+    def run(self, job: Job, deadline: float) -> Iterator[tuple[Any, ...]]:
+        """The messages of ``job``; raise if ``deadline`` (time.monotonic) passes first."""
+        ...
+
+    def close(self) -> None:
+        """Stop every worker."""
+        ...
+
+
+def _worker_main(connection: Connection, store_path: str) -> None:
+    """The worker process: open the store read-only, then answer jobs until told to stop."""
+    store = ox.Store.read_only(store_path)
+    connection.send(("ready",))
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        execute(store, job, connection.send)
+
+
+class _Worker:
+    def __init__(self, store_path: str) -> None:
+        self.connection, child = _CONTEXT.Pipe()
+        self.process = _CONTEXT.Process(
+            target=_worker_main, args=(child, store_path), name="ftkg-query-worker", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    def wait_ready(self, timeout: float) -> bool:
+        if not self.ready and self.connection.poll(timeout):
+            self.ready = self.connection.recv() == ("ready",)
+        return self.ready
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.connection.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.send(None)
+        self.process.join(timeout=2)
+        self.kill()
+
+
+class ProcessQueries:
+    """A fixed number of worker processes over one on-disk store."""
+
+    def __init__(self, store_path: str, size: int = 2, start_timeout: float = 30.0) -> None:
+        self.store_path = store_path
+        self.size = max(1, size)
+        self.start_timeout = start_timeout
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._workers: set[_Worker] = set()
+        self._closed = False
+        for _ in range(self.size):
+            self._add()
+
+    @property
+    def pids(self) -> list[int]:
+        """The process ids of the live workers (for health reports and tests)."""
+        with self._lock:
+            return [w.process.pid for w in self._workers if w.process.pid is not None]
+
+    def _add(self) -> None:
+        worker = _Worker(self.store_path)
+        with self._lock:
+            self._workers.add(worker)
+        self._idle.put(worker)
+
+    def _discard(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._workers.discard(worker)
+            closed = self._closed
+        if not closed:
+            self._add()  # a fresh worker takes its place; it opens the store while idle
+
+    def _acquire(self, deadline: float) -> _Worker:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise NoWorkerAvailable()
+            try:
+                worker = self._idle.get(timeout=remaining)
+            except queue.Empty:
+                raise NoWorkerAvailable() from None
+            if not worker.process.is_alive():
+                self._discard(worker)
+                continue
+            if worker.wait_ready(min(self.start_timeout, max(deadline - time.monotonic(), 0.01))):
+                return worker
+            self._discard(worker)
+
+    def run(self, job: Job, deadline: float) -> Iterator[tuple[Any, ...]]:
+        """Send ``job`` to an idle worker and yield its messages until the last one."""
+        worker = self._acquire(deadline)
+        finished = False
+        try:
+            worker.connection.send(job)
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not worker.connection.poll(remaining):
+                    raise QueryTimeout()
+                try:
+                    message = worker.connection.recv()
+                except (EOFError, OSError):
+                    raise WorkerCrashed() from None
+                if message[0] in {"end", "error", "abort"}:
+                    finished = True
+                yield message
+                if finished:
+                    return
+        finally:
+            # A worker that did not finish (deadline, crash, or the client went away and the
+            # generator was closed) may still be evaluating: it is killed, never reused.
+            if finished:
+                self._idle.put(worker)
+            else:
+                log.warning("query worker %s killed before finishing its job", worker.process.pid)
+                self._discard(worker)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        with self._lock:
+            self._closed = True
+            workers = list(self._workers)
+            self._workers.clear()
+        for worker in workers:
+            worker.stop()
+
+
+class InProcessQueries:
+    """Jobs answered in the calling thread, on a store only this process can reach."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    @property
+    def pids(self) -> list[int]:
+        """No worker processes."""
+        return []
+
+    def run(self, job: Job, deadline: float) -> Iterator[tuple[Any, ...]]:
+        """The job's messages, computed here (no deadline can interrupt pyoxigraph)."""
+        messages: list[tuple[Any, ...]] = []
+        execute(self.store, job, messages.append)
+        yield from messages
+
+    def close(self) -> None:
+        """Nothing to stop."""
