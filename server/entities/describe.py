@@ -1,0 +1,196 @@
+"""Everything the graph says about one entity, gathered once for its pages and documents.
+
+An entity's description: its statements (each with the sources that state it), the
+statements pointing to it (counted per property, one page at a time), the labels of every
+resource it links to, and the descriptions of its sources. The HTML page and every data
+document are rendered from this one gathering, so they never disagree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import islice
+
+import pyoxigraph as ox
+
+from server.store import KnowledgeStore
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+SKOS_PREF = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+FOAF_NAME = ox.NamedNode("http://xmlns.com/foaf/0.1/name")
+DCT_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
+DCT_DATE = ox.NamedNode("http://purl.org/dc/terms/date")
+DCT_REPLACED_BY = ox.NamedNode("http://purl.org/dc/terms/isReplacedBy")
+FOAF_PAGE = ox.NamedNode("http://xmlns.com/foaf/0.1/page")
+PROV_DERIVED = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+LABEL_PROPERTIES = (RDFS_LABEL, SKOS_PREF, FOAF_NAME, DCT_TITLE)
+
+INCOMING_COUNTS = """
+SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?entity } GROUP BY ?p ORDER BY DESC(?n) ?p
+"""
+INCOMING = """
+SELECT ?s ?p WHERE { ?s ?p ?entity } ORDER BY ?p ?s
+"""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A claim graph and the document it comes from."""
+
+    graph: str
+    document: str | None
+    title: str | None
+    date: str | None
+    page: str | None
+
+
+@dataclass
+class Statement:
+    """One (predicate, value) of the entity, and the graphs that state it."""
+
+    predicate: ox.NamedNode
+    value: ox.NamedNode | ox.BlankNode | ox.Literal
+    graphs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Description:
+    """What the graph says about ``iri``."""
+
+    iri: str
+    statements: list[Statement]
+    incoming_counts: list[tuple[str, int]]
+    incoming: list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode]]
+    incoming_page: int
+    incoming_page_size: int
+    labels: dict[str, dict[str, str]]  # IRI -> language ("" if none) -> label
+    sources: dict[str, Source]
+    blank_nodes: list[ox.Quad]  # statements about the blank nodes the entity points to
+
+    @property
+    def exists(self) -> bool:
+        """Whether the graph states anything about the entity."""
+        return bool(self.statements)
+
+    @property
+    def incoming_total(self) -> int:
+        """How many statements point to the entity."""
+        return sum(n for _, n in self.incoming_counts)
+
+    @property
+    def has_next_incoming_page(self) -> bool:
+        """Whether there is a page of incoming statements after this one."""
+        return self.incoming_page * self.incoming_page_size < self.incoming_total
+
+    def values(self, predicate: str) -> list[Statement]:
+        """The statements with this predicate."""
+        return [s for s in self.statements if s.predicate.value == predicate]
+
+    def types(self) -> list[str]:
+        """The entity's classes."""
+        return [s.value.value for s in self.values(RDF_TYPE.value)]
+
+
+def replacement(store: KnowledgeStore, iri: str) -> str | None:
+    """The IRI that replaces ``iri`` (a merged commune, a renamed entity), if any."""
+    for quad in store.store.quads_for_pattern(
+        ox.NamedNode(iri), DCT_REPLACED_BY, None, ox.DefaultGraph()
+    ):
+        if isinstance(quad.object, ox.NamedNode):
+            return quad.object.value
+    return None
+
+
+def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 100) -> Description:
+    """Gather the description of ``iri`` (``page`` of its incoming statements)."""
+    entity = ox.NamedNode(iri)
+    by_statement: dict[tuple[str, str], Statement] = {}
+    for quad in store.store.quads_for_pattern(entity, None, None, None):
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            continue
+        key = (quad.predicate.value, str(quad.object))
+        statement = by_statement.get(key)
+        if statement is None:
+            statement = by_statement[key] = Statement(quad.predicate, quad.object)
+        statement.graphs.append(quad.graph_name.value)
+    statements = sorted(by_statement.values(), key=lambda s: (s.predicate.value, str(s.value)))
+
+    counts = [
+        (row["p"].value, int(row["n"].value))
+        for row in store.query(INCOMING_COUNTS, {"entity": entity})
+    ]
+    offset = max(page - 1, 0) * page_size
+    rows = islice(store.query(INCOMING, {"entity": entity}), offset, offset + page_size)
+    incoming = [(row["s"], row["p"]) for row in rows]
+
+    blank_nodes = [
+        quad
+        for statement in statements
+        if isinstance(statement.value, ox.BlankNode)
+        for quad in store.store.quads_for_pattern(statement.value, None, None, ox.DefaultGraph())
+    ]
+    linked = {entity.value}
+    linked |= {s.predicate.value for s in statements}
+    linked |= {s.value.value for s in statements if isinstance(s.value, ox.NamedNode)}
+    linked |= {p for p, _ in counts}
+    linked |= {s.value for s, _ in incoming if isinstance(s, ox.NamedNode)}
+    linked |= {q.predicate.value for q in blank_nodes}
+    linked |= {q.object.value for q in blank_nodes if isinstance(q.object, ox.NamedNode)}
+    graphs = {g for s in statements for g in s.graphs}
+    sources = {g: _source(store, g) for g in graphs}
+    linked |= {s.document for s in sources.values() if s.document}
+    return Description(
+        iri=iri,
+        statements=statements,
+        incoming_counts=counts,
+        incoming=incoming,
+        incoming_page=max(page, 1),
+        incoming_page_size=page_size,
+        labels={i: labels_of(store, i) for i in linked},
+        sources=sources,
+        blank_nodes=blank_nodes,
+    )
+
+
+def labels_of(store: KnowledgeStore, iri: str) -> dict[str, str]:
+    """The labels of ``iri`` by language tag ("" for untagged), first label property first."""
+    found: dict[str, str] = {}
+    node = ox.NamedNode(iri)
+    for predicate in LABEL_PROPERTIES:
+        for quad in store.store.quads_for_pattern(node, predicate, None, ox.DefaultGraph()):
+            if isinstance(quad.object, ox.Literal):
+                found.setdefault(quad.object.language or "", quad.object.value)
+    return found
+
+
+def _first(store: KnowledgeStore, subject: ox.NamedNode, predicate: ox.NamedNode) -> ox.Term | None:
+    for quad in store.store.quads_for_pattern(subject, predicate, None, ox.DefaultGraph()):
+        return quad.object
+    return None
+
+
+def _source(store: KnowledgeStore, graph: str) -> Source:
+    document = _first(store, ox.NamedNode(graph), PROV_DERIVED)
+    if not isinstance(document, ox.NamedNode):
+        return Source(graph, None, None, None, None)
+    labels = labels_of(store, document.value)
+    date = _first(store, document, DCT_DATE)
+    page = _first(store, document, FOAF_PAGE)
+    return Source(
+        graph=graph,
+        document=document.value,
+        title=labels.get("fr") or labels.get("en") or next(iter(labels.values()), None),
+        date=date.value if isinstance(date, ox.Literal) else None,
+        page=page.value if isinstance(page, ox.NamedNode) else None,
+    )
+
+
+def group_graphs(statements: list[Statement]) -> dict[str, list[Statement]]:
+    """Statements by the graph that states them (a statement may be in several)."""
+    grouped: dict[str, list[Statement]] = defaultdict(list)
+    for statement in statements:
+        for graph in statement.graphs:
+            grouped[graph].append(statement)
+    return grouped
