@@ -13,8 +13,11 @@ from flask_compress import Compress
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import examples, health, home, settings
+from server import browse, examples, health, home, ontology_docs, settings
+from server.entities import views as entities
+from server.entities.presentation import WORDS, reader_language
 from server.errors import register_error_handlers
 from server.namespaces import project_prefixes
 from server.sparql import graph_store
@@ -49,6 +52,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
+    proxies = int(app.config["PROXIES"])
+    if proxies:
+        # Behind a reverse proxy, absolute URLs use the public scheme, host and prefix.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
 
     store = app.config.get("KNOWLEDGE_STORE")
     if store is None:
@@ -67,11 +76,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Compress(app)
     _rate_limits(app)
 
+    @app.context_processor
+    def reader() -> dict[str, Any]:
+        # Every page speaks the reader's language; views may still pass their own.
+        lang = reader_language()
+        return {"lang": lang, "words": WORDS[lang]}
+
     register_error_handlers(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(graph_store.bp)
+    app.register_blueprint(entities.bp)
+    app.register_blueprint(browse.bp)
+    app.register_blueprint(ontology_docs.bp)
     log.info("serving data version %s (base %s)", store.data_version, store.base_uri)
     return app
 

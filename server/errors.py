@@ -116,6 +116,7 @@ def error_response(status: int, title: str, message: str, headers: dict[str, str
             render_template("error.html", status=status, title=title, message=message),
             mimetype="text/html",
         )
+        response.vary.add("Accept")
     else:
         response = Response(f"{status} {title}\n\n{message}\n", mimetype="text/plain")
     response.status_code = status

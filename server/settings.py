@@ -71,6 +71,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Space-separated SPARQL endpoints that SERVICE clauses may call; empty: SERVICE refused.",
     ),
     Setting("QUERY_WORKERS", 2, "Query worker processes per web process."),
+    Setting(
+        "PROXIES",
+        0,
+        "Reverse proxies in front of the service whose X-Forwarded-For/Proto/Host/Prefix "
+        "headers are trusted; 0: none (the headers are ignored).",
+    ),
 )
 
 SETTINGS_BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import fcntl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import pyoxigraph as ox
 
 from server.build import layout
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class KnowledgeStore:
     metadata: dict[str, Any] = field(default_factory=dict)
     _reader_lock: IO[str] | None = field(default=None, repr=False)
     _statistics: Statistics | None = field(default=None, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open_live(cls, root: Path) -> KnowledgeStore:
@@ -115,6 +119,13 @@ class KnowledgeStore:
                     row[name] = term
             rows.append(row)
         return rows
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per store: the data never changes under a given version, so
+        what every visitor asks for (counts, listings' totals) is computed once."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def iri(self, relative: str) -> ox.NamedNode:
         """The absolute IRI of ``relative`` (``id/commune/59350``) under the base URI."""

@@ -144,9 +144,10 @@ def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def serving(store: Path, log_dir: Path, **settings: str) -> Iterator[str]:
-    """``ftkg serve`` on a free loopback port with ``KG_*`` settings; yields its root URL."""
-    port = free_port()
+def serving(store: Path, log_dir: Path, port: int | None = None, **settings: str) -> Iterator[str]:
+    """``ftkg serve`` on a loopback port (free, unless given) with ``KG_*`` settings; yields
+    its root URL."""
+    port = port or free_port()
     env = {**os.environ, **{f"KG_{name}": value for name, value in settings.items()}}
     log_path = log_dir / f"server-{port}.log"
     command = [

@@ -7,7 +7,7 @@ import json
 
 
 def test_home_page_says_what_the_service_is_and_counts_entities(client):
-    response = client.get("/")
+    response = client.get("/", headers={"Accept-Language": "en"})
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     page = response.get_data(as_text=True)
@@ -17,7 +17,7 @@ def test_home_page_says_what_the_service_is_and_counts_entities(client):
 
 
 def test_home_page_lists_every_example_query_by_title(client, app):
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     for example in app.extensions["ftkg.examples"]:
         assert example.title("en") in html.unescape(page)
 

@@ -607,9 +607,13 @@ def test_graph_store_writes_are_refused(client, method):
 def test_the_rate_limit_answers_429_with_retry_after(knowledge_store):
     from server.app import create_app
 
-    app = create_app({"TESTING": True, "KNOWLEDGE_STORE": knowledge_store, "RATE_LIMIT": "3 per minute"})
+    app = create_app(
+        {"TESTING": True, "KNOWLEDGE_STORE": knowledge_store, "RATE_LIMIT": "3 per minute"}
+    )
     client = app.test_client()
-    statuses = [client.get("/sparql", query_string={"query": ASK_CAPITALE}).status_code for _ in range(4)]
+    statuses = [
+        client.get("/sparql", query_string={"query": ASK_CAPITALE}).status_code for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     refused = client.get("/sparql", query_string={"query": ASK_CAPITALE})
     assert int(refused.headers["Retry-After"]) > 0
@@ -617,5 +621,7 @@ def test_the_rate_limit_answers_429_with_retry_after(knowledge_store):
 
 
 def test_no_rate_limit_by_default(client):
-    statuses = {client.get("/sparql", query_string={"query": ASK_CAPITALE}).status_code for _ in range(30)}
+    statuses = {
+        client.get("/sparql", query_string={"query": ASK_CAPITALE}).status_code for _ in range(30)
+    }
     assert statuses == {200}

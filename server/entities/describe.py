@@ -27,11 +27,12 @@ FOAF_PAGE = ox.NamedNode("http://xmlns.com/foaf/0.1/page")
 PROV_DERIVED = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
 LABEL_PROPERTIES = (RDFS_LABEL, SKOS_PREF, FOAF_NAME, DCT_TITLE)
 
+# ?entity is bound by substitution, which pyoxigraph allows on projected variables only.
 INCOMING_COUNTS = """
-SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?entity } GROUP BY ?p ORDER BY DESC(?n) ?p
+SELECT ?entity ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?entity } GROUP BY ?entity ?p ORDER BY DESC(?n) ?p
 """
 INCOMING = """
-SELECT ?s ?p WHERE { ?s ?p ?entity } ORDER BY ?p ?s
+SELECT ?entity ?s ?p WHERE { ?s ?p ?entity } ORDER BY ?p ?s
 """
 
 
@@ -103,6 +104,14 @@ def replacement(store: KnowledgeStore, iri: str) -> str | None:
     return None
 
 
+def is_alias(store: KnowledgeStore, iri: str) -> bool:
+    """Whether all the graph says of ``iri`` is that something else replaces it."""
+    return all(
+        quad.predicate == DCT_REPLACED_BY
+        for quad in store.store.quads_for_pattern(ox.NamedNode(iri), None, None, ox.DefaultGraph())
+    )
+
+
 def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 100) -> Description:
     """Gather the description of ``iri`` (``page`` of its incoming statements)."""
     entity = ox.NamedNode(iri)
@@ -139,7 +148,7 @@ def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 10
     linked |= {q.predicate.value for q in blank_nodes}
     linked |= {q.object.value for q in blank_nodes if isinstance(q.object, ox.NamedNode)}
     graphs = {g for s in statements for g in s.graphs}
-    sources = {g: _source(store, g) for g in graphs}
+    sources = {g: source_of(store, g) for g in graphs}
     linked |= {s.document for s in sources.values() if s.document}
     return Description(
         iri=iri,
@@ -165,19 +174,23 @@ def labels_of(store: KnowledgeStore, iri: str) -> dict[str, str]:
     return found
 
 
-def _first(store: KnowledgeStore, subject: ox.NamedNode, predicate: ox.NamedNode) -> ox.Term | None:
+def first_value(
+    store: KnowledgeStore, subject: ox.NamedNode, predicate: ox.NamedNode
+) -> ox.Term | None:
+    """One object of (subject, predicate) in the default graph, or None."""
     for quad in store.store.quads_for_pattern(subject, predicate, None, ox.DefaultGraph()):
         return quad.object
     return None
 
 
-def _source(store: KnowledgeStore, graph: str) -> Source:
-    document = _first(store, ox.NamedNode(graph), PROV_DERIVED)
+def source_of(store: KnowledgeStore, graph: str) -> Source:
+    """The claim graph ``graph`` and what is known of its source document."""
+    document = first_value(store, ox.NamedNode(graph), PROV_DERIVED)
     if not isinstance(document, ox.NamedNode):
         return Source(graph, None, None, None, None)
     labels = labels_of(store, document.value)
-    date = _first(store, document, DCT_DATE)
-    page = _first(store, document, FOAF_PAGE)
+    date = first_value(store, document, DCT_DATE)
+    page = first_value(store, document, FOAF_PAGE)
     return Source(
         graph=graph,
         document=document.value,

@@ -1,0 +1,176 @@
+"""Turning terms into what a reader sees: labels in their language, links, identifiers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from flask import request, url_for
+
+LANGUAGES = ("fr", "en")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+# Words of the page itself, in both languages.
+WORDS = {
+    "fr": {
+        "properties": "Propriétés",
+        "incoming": "Liens entrants",
+        "sources": "Sources",
+        "data": "Données",
+        "query": "Interroger en SPARQL",
+        "permalink": "Lien permanent",
+        "cite": "Comment citer",
+        "identifiers": "Identifiants",
+        "figures": "Chiffres datés",
+        "quotation": "Citation",
+        "types": "Types",
+        "next": "Page suivante",
+        "previous": "Page précédente",
+        "stated_by": "affirmé par",
+        "page": "page",
+        "no_incoming": "Aucun lien entrant.",
+        "value": "valeur",
+        "date": "date",
+        "browse": "Parcourir",
+        "of": "sur",
+        "accessed": "consulté le",
+        "language": "Langue",
+        "home": "Accueil",
+        "spoken_by": "par",
+        "sort": "Trier par",
+        "label": "nom",
+        "entities": "entités",
+        "download": "Télécharger",
+        "skip": "Aller au contenu",
+    },
+    "en": {
+        "properties": "Properties",
+        "incoming": "Incoming links",
+        "sources": "Sources",
+        "data": "Data",
+        "query": "Query in SPARQL",
+        "permalink": "Permalink",
+        "cite": "How to cite",
+        "identifiers": "Identifiers",
+        "figures": "Dated figures",
+        "quotation": "Quotation",
+        "types": "Types",
+        "next": "Next page",
+        "previous": "Previous page",
+        "stated_by": "stated by",
+        "page": "page",
+        "no_incoming": "No incoming links.",
+        "value": "value",
+        "date": "date",
+        "browse": "Browse",
+        "of": "of",
+        "accessed": "accessed",
+        "language": "Language",
+        "home": "Home",
+        "spoken_by": "by",
+        "sort": "Sort by",
+        "label": "name",
+        "entities": "entities",
+        "download": "Download",
+        "skip": "Skip to content",
+    },
+}
+
+
+def reader_language() -> str:
+    """The reader's language: ``?lang=`` if given, else Accept-Language, else French."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or "fr"
+
+
+def best_label(labels: dict[str, str], lang: str, fallback: str) -> tuple[str, str | None]:
+    """The label in ``lang``, else the other language, else an untagged one, else ``fallback``.
+
+    Returns the text and its language tag (None when it is the fallback).
+    """
+    for candidate in (lang, *[x for x in LANGUAGES if x != lang], ""):
+        if candidate in labels:
+            return labels[candidate], candidate or None
+    if labels:
+        language, text = next(iter(labels.items()))
+        return text, language or None
+    return fallback, None
+
+
+def local_name(iri: str) -> str:
+    """The end of an IRI, for display when nothing better is known."""
+    for separator in ("#", "/"):
+        if separator in iri.rstrip("/"):
+            return iri.rstrip("/").rsplit(separator, 1)[1]
+    return iri
+
+
+@dataclass(frozen=True)
+class Link:
+    """Where an IRI leads a reader, and whether it leaves the site."""
+
+    href: str
+    external: bool
+
+
+def link_for(iri: str, base_uri: str) -> Link:
+    """Our own entities link to their pages, ontology terms to their documentation anchor,
+    graphs to what their source says; anything else links out."""
+    if iri.startswith(base_uri):
+        rest = iri[len(base_uri) :]
+        if rest.startswith("id/"):
+            return Link(url_for("entities.page", path=rest[3:]), False)
+        if rest.startswith("ontology#"):
+            return Link(url_for("ontology.document") + "#" + rest.split("#", 1)[1], False)
+        if rest.startswith("graph/"):
+            return Link(url_for("entities.graph", key=rest[6:]), False)
+        return Link("/" + rest, False)
+    return Link(iri, True)
+
+
+def literal_display(literal: ox.Literal) -> str:
+    """A literal as text, numbers grouped for reading."""
+    datatype = literal.datatype.value
+    if datatype in (XSD + "integer", XSD + "nonNegativeInteger", XSD + "positiveInteger"):
+        try:
+            return f"{int(literal.value):,}".replace(",", "\u202f")
+        except ValueError:
+            return literal.value
+    return literal.value
+
+
+# External identifiers: the property, a label, and the public page to follow (by code, never
+# by a guessed item identifier).
+def identifier_links(predicate: str, value: str, kind: str) -> list[tuple[str, str]]:
+    """Links out for an identifier ``value`` stated with ``predicate`` on an entity of ``kind``."""
+    links: list[tuple[str, str]] = []
+    if predicate.endswith("ontology#siren"):
+        links.append(
+            (
+                "Annuaire des entreprises",
+                f"https://annuaire-entreprises.data.gouv.fr/entreprise/{quote(value)}",
+            )
+        )
+    if predicate == "http://rdf.insee.fr/def/geo#codeINSEE":
+        prefix = {"commune": "COM", "departement": "DEP", "region": "REG"}.get(kind)
+        if prefix:
+            links.append(
+                (
+                    "Insee",
+                    f"https://www.insee.fr/fr/statistiques/1405599?geo={prefix}-{quote(value)}",
+                )
+            )
+    wikidata = {
+        "http://www.wikidata.org/prop/direct/P374": "P374",
+        "http://www.wikidata.org/prop/direct/P2586": "P2586",
+        "http://www.wikidata.org/prop/direct/P2585": "P2585",
+        "http://www.wikidata.org/prop/direct/P1616": "P1616",
+    }.get(predicate)
+    if wikidata:
+        search = quote(f"haswbstatement:{wikidata}={value}")
+        links.append(("Wikidata", f"https://www.wikidata.org/w/index.php?search={search}"))
+    return links

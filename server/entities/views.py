@@ -1,0 +1,267 @@
+"""Dereferencing entity IRIs: /id/ (the thing), /page/ (about it, HTML), /data/ (about it, RDF).
+
+W3C "Cool URIs for the Semantic Web" §4.3 (303 URIs forwarding to one generic document, here
+chosen by Accept): ``/id/{kind}/{key}`` names the entity and answers 303 See Other to its HTML
+page or its data document, with Vary: Accept and Link rel="alternate" headers. Redirects carry
+relative Locations, so they stay right behind a reverse proxy and never point at localhost.
+A merged or renamed entity (``dcterms:isReplacedBy``) answers 301 to its successor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, redirect, request, url_for
+
+from server import negotiation
+from server.entities import describe as describing
+from server.entities import documents
+from server.errors import BadRequest, NotAcceptable, NotFound
+from server.sparql.results import write_graph
+from server.sparql.views import revalidated
+from server.web import knowledge_store
+
+bp = Blueprint("entities", __name__)
+
+HTML = "text/html"
+TRIG = negotiation.Format("application/trig", ("trig",), "trig")
+N_QUADS = negotiation.Format("application/n-quads", ("nquads", "nq"), "nq")
+DATA_FORMATS: tuple[negotiation.Format, ...] = (*negotiation.GRAPH_FORMATS, TRIG, N_QUADS)
+BY_EXTENSION = {
+    "ttl": negotiation.TURTLE,
+    "jsonld": negotiation.JSON_LD,
+    "nt": negotiation.N_TRIPLES,
+    "rdf": negotiation.RDF_XML,
+    "trig": TRIG,
+    "nq": N_QUADS,
+}
+DATASET_KEY = "id/dataset/french-tech-kg"
+INCOMING_PAGE_SIZE = 100
+
+
+def _iri(path: str) -> str:
+    store = knowledge_store()
+    iri = f"{store.base_uri}id/{path}"
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        raise NotFound(f"/id/{path} is not a valid entity address") from None
+    return iri
+
+
+def _entity_or_redirect(path: str, route: str, suffix: str = "") -> str | Response:
+    """The entity's IRI if the graph describes it; a 301 if it was replaced; else a 404."""
+    store = knowledge_store()
+    iri = _iri(path)
+    successor = describing.replacement(store, iri)
+    # A former identifier (an old commune code) is an alias: 301 to its successor. An entity
+    # with a history of its own (a predecessor body) keeps its page, which links forward.
+    if (
+        successor is not None
+        and successor.startswith(store.base_uri + "id/")
+        and describing.is_alias(store, iri)
+    ):
+        target = successor[len(store.base_uri) + 3 :]
+        location = url_for(route, path=target + suffix)
+        if request.query_string:
+            location += "?" + request.query_string.decode("utf-8", "replace")
+        return redirect(location, code=301)
+    if not _exists(store, iri):
+        raise NotFound(
+            f"nothing is known about <{iri}>; check the address, or search the graph at /sparql"
+        )
+    return iri
+
+
+def _exists(store: Any, iri: str) -> bool:
+    for _ in store.store.quads_for_pattern(ox.NamedNode(iri), None, None, ox.DefaultGraph()):
+        return True
+    return False
+
+
+def _alternates(path: str) -> str:
+    links = [f'<{url_for("entities.page", path=path)}>; rel="alternate"; type="text/html"']
+    for extension, fmt in BY_EXTENSION.items():
+        href = url_for("entities.data", path=f"{path}.{extension}")
+        links.append(f'<{href}>; rel="alternate"; type="{fmt.media_type}"')
+    return ", ".join(links)
+
+
+@bp.get("/id/<path:path>")
+def thing(path: str) -> Response:
+    """The entity itself: 303 to its page or data document, chosen by Accept."""
+    found = _entity_or_redirect(path, "entities.thing")
+    if isinstance(found, Response):
+        return found
+    offered = [fmt.media_type for fmt in DATA_FORMATS]
+    raw = request.headers.get("Accept", "")
+    if not raw.strip():
+        location = url_for("entities.data", path=f"{path}.ttl")  # no Accept: RDF, for code
+    else:
+        accept = request.accept_mimetypes
+        best = accept.best_match([*offered, HTML, "application/xhtml+xml"])
+        if best is None or accept.quality(best) <= 0:
+            raise NotAcceptable(
+                f"<{_iri(path)}> is available as text/html and {', '.join(offered)}"
+            )
+        if best in (HTML, "application/xhtml+xml"):
+            location = url_for("entities.page", path=path)
+        else:
+            extension = next(e for e, f in BY_EXTENSION.items() if f.media_type == best)
+            location = url_for("entities.data", path=f"{path}.{extension}")
+    response = redirect(location, code=303)
+    response.vary.add("Accept")
+    response.headers["Link"] = _alternates(path)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/data/<path:path>")
+def data(path: str) -> Response:
+    """The entity's description as RDF: by extension, ``?format=``, or Accept."""
+    requested = path
+    path, fmt, negotiated = _data_format(path)
+    found = _entity_or_redirect(path, "entities.data", requested[len(path) :])
+    if isinstance(found, Response):
+        return found
+    store = knowledge_store()
+    page = _page_number()
+    etag = hashlib.sha256(
+        f"{store.data_version} {found} {fmt.media_type} {page}".encode()
+    ).hexdigest()[:32]
+    headers = {"Link": _alternates(path), "Cache-Control": "public, max-age=300"}
+    if revalidated(etag):
+        response = Response(status=304, headers=headers)
+        response.set_etag(etag)
+        return response
+    description = describing.describe(store, found, page, INCOMING_PAGE_SIZE)
+    document_url = url_for("entities.data", path=f"{path}.{fmt.extension}", _external=True)
+    next_url = None
+    if description.has_next_incoming_page:
+        next_url = document_url + "?" + urlencode({"page": page + 1})
+        here = url_for("entities.data", path=f"{path}.{fmt.extension}")
+        headers["Link"] += f', <{here}?page={page + 1}>; rel="next"'
+    quads = documents.document_quads(
+        description,
+        document_url + (f"?page={page}" if page > 1 else ""),
+        store.base_uri + DATASET_KEY,
+        store.built_at,
+        next_url,
+        reify=fmt not in (TRIG, N_QUADS),
+    )
+    response = Response(_serialise(quads, fmt), content_type=fmt.content_type, headers=headers)
+    response.set_etag(etag)
+    if negotiated:
+        response.vary.add("Accept")
+        response.headers["Content-Location"] = url_for(
+            "entities.data", path=f"{path}.{fmt.extension}"
+        )
+    if fmt is negotiation.JSON_LD:
+        response.headers["Link"] += (
+            f', <{url_for("entities.context", _external=True)}>; rel="http://www.w3.org/ns/json-ld#context"'
+        )
+    response.last_modified = None
+    return response
+
+
+def _data_format(path: str) -> tuple[str, negotiation.Format, bool]:
+    stem, _, extension = path.rpartition(".")
+    if stem and extension in BY_EXTENSION and "/" not in extension:
+        return stem, BY_EXTENSION[extension], False
+    name = request.args.get("format")
+    try:
+        if name:
+            return path, negotiation.by_name(name, DATA_FORMATS), False
+        return (
+            path,
+            negotiation.choose(
+                request.accept_mimetypes, DATA_FORMATS, request.headers.get("Accept", "")
+            ),
+            True,
+        )
+    except negotiation.UnknownFormatName as error:
+        raise BadRequest(str(error)) from None
+    except negotiation.NoAcceptableFormat as error:
+        raise NotAcceptable(str(error)) from None
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    try:
+        page = int(raw)
+    except ValueError:
+        raise BadRequest(f"page must be a positive integer, got {raw!r}") from None
+    if page < 1 or page > 1_000_000:
+        raise BadRequest(f"page must be between 1 and 1000000, got {page}")
+    return page
+
+
+def _serialise(quads: list[ox.Quad], fmt: negotiation.Format) -> bytes:
+    prefixes = current_app.config["PREFIXES"]
+    if fmt in (TRIG, N_QUADS):
+        options: dict[str, Any] = {"prefixes": prefixes} if fmt is TRIG else {}
+        return ox.serialize(
+            quads, format=ox.RdfFormat.TRIG if fmt is TRIG else ox.RdfFormat.N_QUADS, **options
+        )
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    chunks: list[bytes] = []
+    write_graph(triples, fmt, prefixes, chunks.append)
+    return b"".join(chunks)
+
+
+@bp.get("/context.jsonld")
+def context() -> Response:
+    """The JSON-LD @context of our data documents: the prefixes they compact with."""
+    body = json.dumps({"@context": current_app.config["PREFIXES"]}, indent=1)
+    return Response(
+        body,
+        content_type="application/ld+json; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+@bp.get("/page/<path:path>")
+def page(path: str) -> Response | str:
+    """The entity's HTML page, in the reader's language."""
+    found = _entity_or_redirect(path, "entities.page")
+    if isinstance(found, Response):
+        return found
+    from server.entities.pages import render_entity  # the page is heavy; import on use
+
+    response = Response(render_entity(found, path, _page_number()), mimetype=HTML)
+    response.vary.add("Accept-Language")
+    response.headers["Link"] = _alternates(path)
+    return response
+
+
+@bp.get("/graph/<path:key>")
+def graph(key: str) -> Response:
+    """A claim graph's IRI: 303 to its statements (RDF) or to its source's page (HTML)."""
+    store = knowledge_store()
+    iri = f"{store.base_uri}graph/{key}"
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        raise NotFound(f"/graph/{key} is not a valid graph address") from None
+    if not store.store.contains_named_graph(node):
+        raise NotFound(f"no graph named <{iri}>")
+    accept = request.accept_mimetypes
+    source = describing.first_value(store, node, describing.PROV_DERIVED)
+    wants_html = accept.best_match([HTML, "text/turtle"]) == HTML and accept.quality(
+        HTML
+    ) > accept.quality("text/turtle")
+    if (
+        wants_html
+        and isinstance(source, ox.NamedNode)
+        and source.value.startswith(store.base_uri + "id/")
+    ):
+        location = url_for("entities.page", path=source.value[len(store.base_uri) + 3 :])
+    else:
+        location = url_for("graph_store.graph_store") + "?" + urlencode({"graph": iri})
+    response = redirect(location, code=303)
+    response.vary.add("Accept")
+    return response
