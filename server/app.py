@@ -8,17 +8,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, request, url_for
 from flask_compress import Compress
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import browse, examples, health, home, ontology_docs, settings
+from server import browse, caching, examples, health, home, ontology_docs, settings
 from server.entities import views as entities
 from server.entities.presentation import WORDS, reader_language
 from server.errors import register_error_handlers
+from server.harvest import catalog, crawlers, void
+from server.harvest import dumps_view as dumps
 from server.namespaces import project_prefixes
 from server.sparql import graph_store
 from server.sparql import views as sparql
@@ -73,7 +75,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("COMPRESS_MIMETYPES", _compressible())
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip", "deflate"])
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip", "deflate"])
-    Compress(app)
+    app.config["COMPRESS_REGISTER"] = False
+    compress = Compress(app)
+
+    @app.after_request
+    def compressed(response: Response) -> Response:
+        # Dumps are files served as they are (their checksums are published, and byte ranges
+        # must address the file): never re-encoded on the way.
+        if request.blueprint == "dumps":
+            return response
+        return compress.after_request(response)
+
     _rate_limits(app)
 
     @app.context_processor
@@ -90,8 +102,29 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(entities.bp)
     app.register_blueprint(browse.bp)
     app.register_blueprint(ontology_docs.bp)
+    app.register_blueprint(dumps.bp)
+    app.register_blueprint(void.bp)
+    app.register_blueprint(catalog.bp)
+    app.register_blueprint(crawlers.bp)
+    caching.install(app)
+    _describedby(app)
     log.info("serving data version %s (base %s)", store.data_version, store.base_uri)
     return app
+
+
+def _describedby(app: Flask) -> None:
+    """Link the home page and the endpoint to the dataset's descriptions (RFC 8288)."""
+
+    @app.after_request
+    def link(response: Response) -> Response:
+        if request.endpoint in {"home.index", "sparql.endpoint"}:
+            links = [
+                f'<{url_for("void.description")}>; rel="describedby"; type="text/turtle"',
+                f'<{url_for("catalog.catalog")}>; rel="describedby"; type="text/turtle"',
+            ]
+            existing = response.headers.get("Link")
+            response.headers["Link"] = ", ".join(([existing] if existing else []) + links)
+        return response
 
 
 def _query_runner(store: KnowledgeStore, workers: int) -> InProcessQueries | ProcessQueries:

@@ -26,6 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from server.namespaces import project_prefixes
+from server.terms import Term
 
 HEADER_LINE = re.compile(r"^#\s?(?P<text>.*)$")
 FIELD = re.compile(r"^(?P<key>title|description)@(?P<lang>[a-z]{2}):\s*(?P<value>.+)$")
@@ -76,14 +77,14 @@ class ExampleQuery:
         """Whether the query fixes the order of its solutions (so the test compares in order)."""
         return re.search(r"\bORDER\s+BY\b", self.text, re.IGNORECASE) is not None
 
-    def expected_terms(self, base_uri: str) -> list[dict[str, ox.Term]]:
+    def expected_terms(self, base_uri: str) -> list[dict[str, Term]]:
         """The expected solutions, each cell parsed as a Turtle term against ``base_uri``."""
         prefixes = "".join(
             f"@prefix {p}: <{iri}> .\n" for p, iri in project_prefixes(base_uri).items()
         )
         solutions = []
         for row in self.expected_rows:
-            solution: dict[str, ox.Term] = {}
+            solution: dict[str, Term] = {}
             for variable, cell in zip(self.expected_variables, row, strict=True):
                 if cell == "UNDEF":
                     continue

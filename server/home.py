@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, url_for
 
 from server.browse import LISTINGS
 from server.entities.presentation import reader_language
+from server.harvest.datasets import KEYWORDS, TEMPORAL, WHOLE, dumps_of
+from server.harvest.dumps_view import stable_name
 from server.store import KnowledgeStore
 from server.web import knowledge_store
 
@@ -67,8 +69,36 @@ def index() -> str:
     """The home page."""
     store = knowledge_store()
     lang = reader_language()
+    dataset = {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "@id": WHOLE.iri(store.base_uri),
+        "name": WHOLE.title_fr if lang == "fr" else WHOLE.title_en,
+        "description": WHOLE.description_fr if lang == "fr" else WHOLE.description_en,
+        "url": url_for("home.index", _external=True),
+        "license": "https://www.etalab.gouv.fr/licence-ouverte-open-licence",
+        "inLanguage": ["fr", "en"],
+        "isAccessibleForFree": True,
+        "keywords": KEYWORDS[lang],
+        "version": store.data_version[:12],
+        "dateModified": store.built_at,
+        "spatialCoverage": {"@type": "Place", "name": "France"},
+        "temporalCoverage": f"{TEMPORAL[0]}/..",
+        "creator": {"@type": "Organization", "name": current_app.config["PUBLISHER_NAME"]},
+        "distribution": [
+            {
+                "@type": "DataDownload",
+                "encodingFormat": dump.format,
+                "contentUrl": url_for("dumps.latest", name=stable_name(dump), _external=True),
+                "contentSize": f"{dump.bytes} B",
+            }
+            for dump in dumps_of(store)
+            if dump.dataset == WHOLE.key
+        ],
+    }
     return render_template(
         "home.html",
+        dataset=dataset,
         counts=store.cached(f"home.counts {lang}", lambda: class_counts(store, lang)),
         examples=current_app.extensions["ftkg.examples"],
         store=store,

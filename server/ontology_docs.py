@@ -7,7 +7,6 @@ client) to the ``id="Term"`` anchor of this page; each class links to its listin
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -18,7 +17,6 @@ from server.browse import LISTINGS
 from server.entities.presentation import WORDS, best_label, link_for, local_name, reader_language
 from server.errors import BadRequest, NotAcceptable
 from server.sparql.results import write_graph
-from server.sparql.views import revalidated
 from server.web import knowledge_store
 
 bp = Blueprint("ontology", __name__)
@@ -75,22 +73,14 @@ def document() -> Response:
         raise BadRequest(str(error)) from None
     except negotiation.NoAcceptableFormat as error:
         raise NotAcceptable(str(error)) from None
-    etag = hashlib.sha256(f"{store.data_version} ontology {fmt.media_type}".encode()).hexdigest()[
-        :32
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.store.quads_for_pattern(None, None, None, graph)
     ]
-    if revalidated(etag):
-        response = Response(status=304)
-    else:
-        triples = [
-            ox.Triple(q.subject, q.predicate, q.object)
-            for q in store.store.quads_for_pattern(None, None, None, graph)
-        ]
-        chunks: list[bytes] = []
-        write_graph(triples, fmt, current_app.config["PREFIXES"], chunks.append)
-        response = Response(b"".join(chunks), content_type=fmt.content_type)
-    response.set_etag(etag)
+    chunks: list[bytes] = []
+    write_graph(triples, fmt, current_app.config["PREFIXES"], chunks.append)
+    response = Response(b"".join(chunks), content_type=fmt.content_type)
     response.vary.add("Accept")
-    response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
 

@@ -72,6 +72,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("QUERY_WORKERS", 2, "Query worker processes per web process."),
     Setting(
+        "PUBLISHER_NAME", "French Tech Knowledge Graph", "Publisher named in the DCAT-AP catalogue."
+    ),
+    Setting(
+        "CONTACT_EMAIL",
+        "contact@frenchtech-kg.example",
+        "E-mail address of the catalogue's contact point; set it to a real mailbox when deploying.",
+    ),
+    Setting("CATALOG_PAGE_SIZE", 20, "Datasets per page of the catalogue (Hydra paging)."),
+    Setting(
         "PROXIES",
         0,
         "Reverse proxies in front of the service whose X-Forwarded-For/Proto/Host/Prefix "

@@ -120,6 +120,11 @@ class KnowledgeStore:
             rows.append(row)
         return rows
 
+    @property
+    def version_dir(self) -> Path | None:
+        """The built version's directory (dumps, statistics), None for an in-memory store."""
+        return self.path.parent if self.path is not None else None
+
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         """``compute()`` once per store: the data never changes under a given version, so
         what every visitor asks for (counts, listings' totals) is computed once."""

@@ -6,8 +6,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from server.terms import Term
 
-def shorten(term: ox.Term, prefixes: dict[str, str]) -> str:
+
+def shorten(term: Term, prefixes: dict[str, str]) -> str:
     """A compact rendering: prefixed names for IRIs, plain text for plain literals."""
     if isinstance(term, ox.NamedNode):
         for prefix, namespace in prefixes.items():

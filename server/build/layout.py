@@ -34,6 +34,7 @@ BUILD_LOCK = ".build.lock"
 READERS_LOCK = ".readers.lock"
 METADATA = "build.json"
 OXIGRAPH_DIR = "oxigraph"
+DUMPS_DIR = "dumps"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ class Version:
     def oxigraph_path(self) -> Path:
         """Where the Oxigraph store of this version lives."""
         return self.directory / OXIGRAPH_DIR
+
+    @property
+    def dumps_path(self) -> Path:
+        """Where this version's dumps live."""
+        return self.directory / DUMPS_DIR
 
     def metadata(self) -> dict[str, Any]:
         """What ``build.json`` records about this version."""

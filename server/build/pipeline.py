@@ -27,9 +27,10 @@ import pyoxigraph as ox
 import rdflib
 
 from server import __version__
-from server.build import geography, inputs, layout, shacl_sparql, validation
+from server.build import dumps, geography, inputs, layout, shacl_sparql, validation
+from server.build import statistics as dataset_statistics
 from server.build.errors import BuildError
-from server.namespaces import validate_base_uri
+from server.namespaces import project_prefixes, validate_base_uri
 from server.store import compute_statistics
 
 Progress = Callable[[str], None]
@@ -212,6 +213,7 @@ def build(
     keep_versions: int = 2,
     progress: Progress = _silent,
     force: bool = True,
+    dump_processes: int = 2,
 ) -> BuildResult | None:
     """Build a validated store from ``source_dir`` and make it the live version of ``store_root``.
 
@@ -241,7 +243,21 @@ def build(
         triples = statistics.triples
         quads = sum(statistics.graph_triples.values())
         graphs = len(statistics.graph_triples)
-        del store  # releases RocksDB's lock before the directory moves
+        clock.step("statistics", "VoID counts and partitions")
+        void = dataset_statistics.compute(store, prepared.base_uri)
+        dataset_statistics.write(staged, void)
+        del store  # releases RocksDB's lock: the dump writers open it read-only, then it moves
+        clock.step("dumps", f"{len(dumps.SPECS)} files, {dump_processes} processes")
+        written = dumps.write_dumps(
+            staged / layout.OXIGRAPH_DIR,
+            staged / layout.DUMPS_DIR,
+            version_name,
+            prepared.base_uri,
+            project_prefixes(prepared.base_uri),
+            processes=dump_processes,
+        )
+        for dump in written:
+            clock.progress(f"  {dump.file}: {dump.bytes:,} bytes, {dump.statements:,} statements")
         metadata = {
             "version": version_name,
             "data_version": digest,

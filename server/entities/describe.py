@@ -15,6 +15,7 @@ from itertools import islice
 import pyoxigraph as ox
 
 from server.store import KnowledgeStore
+from server.terms import Term
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -176,7 +177,7 @@ def labels_of(store: KnowledgeStore, iri: str) -> dict[str, str]:
 
 def first_value(
     store: KnowledgeStore, subject: ox.NamedNode, predicate: ox.NamedNode
-) -> ox.Term | None:
+) -> Term | None:
     """One object of (subject, predicate) in the default graph, or None."""
     for quad in store.store.quads_for_pattern(subject, predicate, None, ox.DefaultGraph()):
         return quad.object

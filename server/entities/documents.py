@@ -13,6 +13,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from server.entities.describe import RDFS_LABEL, Description
+from server.terms import Term
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -41,7 +42,7 @@ def document_quads(
     document = _n(document_iri)
     quads: list[ox.Quad] = []
 
-    def add(s: ox.Term, p: str, o: ox.Term, graph: ox.NamedNode | None = None) -> None:
+    def add(s: Term, p: str, o: Term, graph: ox.NamedNode | None = None) -> None:
         quads.append(ox.Quad(s, _n(p), o, graph if graph is not None else ox.DefaultGraph()))
 
     for statement in description.statements:

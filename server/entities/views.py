@@ -9,7 +9,6 @@ A merged or renamed entity (``dcterms:isReplacedBy``) answers 301 to its success
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -22,7 +21,6 @@ from server.entities import describe as describing
 from server.entities import documents
 from server.errors import BadRequest, NotAcceptable, NotFound
 from server.sparql.results import write_graph
-from server.sparql.views import revalidated
 from server.web import knowledge_store
 
 bp = Blueprint("entities", __name__)
@@ -91,6 +89,22 @@ def _alternates(path: str) -> str:
     return ", ".join(links)
 
 
+@bp.get("/id/dataset/<key>")
+def dataset(key: str) -> Response:
+    """A published dataset: 303 to its VoID description, or to the home page for browsers."""
+    from server.harvest.datasets import DATASETS
+
+    if key not in {d.key for d in DATASETS}:
+        raise NotFound(f"no dataset named {key!r}; see {url_for('catalog.catalog')}")
+    accept = request.accept_mimetypes
+    browser = accept.best_match([HTML, "text/turtle"]) == HTML and accept.quality(
+        HTML
+    ) > accept.quality("text/turtle")
+    response = redirect(url_for("home.index") if browser else url_for("void.description"), code=303)
+    response.vary.add("Accept")
+    return response
+
+
 @bp.get("/id/<path:path>")
 def thing(path: str) -> Response:
     """The entity itself: 303 to its page or data document, chosen by Accept."""
@@ -130,14 +144,7 @@ def data(path: str) -> Response:
         return found
     store = knowledge_store()
     page = _page_number()
-    etag = hashlib.sha256(
-        f"{store.data_version} {found} {fmt.media_type} {page}".encode()
-    ).hexdigest()[:32]
-    headers = {"Link": _alternates(path), "Cache-Control": "public, max-age=300"}
-    if revalidated(etag):
-        response = Response(status=304, headers=headers)
-        response.set_etag(etag)
-        return response
+    headers = {"Link": _alternates(path)}
     description = describing.describe(store, found, page, INCOMING_PAGE_SIZE)
     document_url = url_for("entities.data", path=f"{path}.{fmt.extension}", _external=True)
     next_url = None
@@ -154,7 +161,6 @@ def data(path: str) -> Response:
         reify=fmt not in (TRIG, N_QUADS),
     )
     response = Response(_serialise(quads, fmt), content_type=fmt.content_type, headers=headers)
-    response.set_etag(etag)
     if negotiated:
         response.vary.add("Accept")
         response.headers["Content-Location"] = url_for(

@@ -8,7 +8,6 @@ identification): the IRI must be absolute (400 otherwise), a graph that does not
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from itertools import islice
 from urllib.parse import urlsplit
@@ -19,7 +18,6 @@ from flask import Blueprint, Response, current_app, request
 from server import negotiation
 from server.errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound
 from server.sparql.results import write_graph
-from server.sparql.views import revalidated
 from server.web import knowledge_store
 
 bp = Blueprint("graph_store", __name__)
@@ -42,21 +40,13 @@ def graph_store() -> Response:
     if isinstance(graph, ox.NamedNode) and not store.store.contains_named_graph(graph):
         raise NotFound(f"no graph named <{graph.value}> in this dataset; see /sparql for the list")
     fmt = _format()
-    etag = hashlib.sha256(f"{store.data_version} {graph} {fmt.media_type}".encode()).hexdigest()[
-        :32
-    ]
-    if revalidated(etag):
-        response = Response(status=304)
-    else:
-        triples = (
-            ox.Triple(q.subject, q.predicate, q.object)
-            for q in store.store.quads_for_pattern(None, None, None, graph)
-        )
-        prefixes = current_app.config["PREFIXES"]
-        response = Response(_chunks(triples, fmt, prefixes), content_type=fmt.content_type)
-    response.set_etag(etag)
+    triples = (
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.store.quads_for_pattern(None, None, None, graph)
+    )
+    prefixes = current_app.config["PREFIXES"]
+    response = Response(_chunks(triples, fmt, prefixes), content_type=fmt.content_type)
     response.vary.add("Accept")
-    response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 

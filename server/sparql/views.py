@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -57,10 +55,7 @@ def endpoint() -> Response:
         named_graphs=query_request.named_graphs,
         row_limit=int(current_app.config["RESULT_LIMIT"]),
     )
-    etag = _etag(store.data_version, job)
-    if revalidated(etag):
-        return _not_modified(etag)
-    return _answer(job, etag)
+    return _answer(job)
 
 
 def _has_query_parameters() -> bool:
@@ -127,46 +122,7 @@ def _formats(
     return results_format, graph_format
 
 
-def _etag(data_version: str, job: Job) -> str:
-    # A result is a pure function of the data version and the job (query, dataset, formats,
-    # limit): an unchanged graph revalidates with 304 without touching the store.
-    identity = json.dumps(
-        [
-            data_version,
-            job.query,
-            job.default_graphs,
-            job.named_graphs,
-            job.results_format,
-            job.graph_format,
-            job.row_limit,
-        ],
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
-
-
-def revalidated(etag: str) -> bool:
-    """Whether If-None-Match names this representation, compressed or not.
-
-    Flask-Compress marks the ETag of a compressed body ("tag:gzip"); a client revalidating
-    it sends that form back.
-    """
-    candidates = [etag] + [f"{etag}:{encoding}" for encoding in ("gzip", "br", "deflate")]
-    return any(request.if_none_match.contains(candidate) for candidate in candidates)
-
-
-def _common_headers(response: Response, etag: str) -> Response:
-    response.set_etag(etag)
-    response.vary.add("Accept")
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
-
-
-def _not_modified(etag: str) -> Response:
-    return _common_headers(Response(status=304), etag)
-
-
-def _answer(job: Job, etag: str) -> Response:
+def _answer(job: Job) -> Response:
     runner = current_app.extensions["ftkg.queries"]
     deadline = time.monotonic() + float(current_app.config["QUERY_TIMEOUT"])
     messages = runner.run(job, deadline)
@@ -195,7 +151,8 @@ def _answer(job: Job, etag: str) -> Response:
     if head.truncated:
         response.headers["X-Result-Truncated"] = "true"
         response.headers["Warning"] = f'199 - "result truncated to {head.limit} rows"'
-    return _common_headers(response, etag)
+    response.vary.add("Accept")
+    return response
 
 
 def _timeout_message() -> str:
@@ -292,13 +249,7 @@ def service_description() -> Response:
     )
     response = Response(b"".join(chunks), content_type=fmt.content_type)
     response.vary.add("Accept")
-    response.set_etag(
-        hashlib.sha256((store.data_version + fmt.media_type + repr(limits())).encode()).hexdigest()[
-            :32
-        ]
-    )
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response.make_conditional(request)
+    return response
 
 
 def editor_context() -> dict[str, Any]:

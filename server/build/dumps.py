@@ -1,0 +1,263 @@
+"""The dumps `ftkg build` writes beside each store version, with their checksums and counts.
+
+Each dump is written by its own process from the freshly built store, opened read-only, so
+that the build's two cores work at once. File names carry the version: a dump never changes
+once published, and the previous versions stay downloadable while they are kept.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import multiprocessing
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+MANIFEST = "manifest.json"
+GEOGRAPHY_GRAPH = "graph/official-geography"
+
+
+@dataclass(frozen=True)
+class DumpSpec:
+    """One dump to write: which part of the store, in which format."""
+
+    key: str  # stable across versions: "nt.gz", "labels.nq.gz"…
+    dataset: str  # "french-tech-kg" (everything) or "french-tech-labels" (without geography)
+    format: str  # pyoxigraph RdfFormat name
+    gzip: bool
+    named_graphs: bool  # N-Quads: each statement in its source's graph
+    title_fr: str
+    title_en: str
+
+    @property
+    def extension(self) -> str:
+        """The file extension, compression included."""
+        ext = {"N_TRIPLES": "nt", "TURTLE": "ttl", "JSON_LD": "jsonld", "N_QUADS": "nq"}[
+            self.format
+        ]
+        return ext + (".gz" if self.gzip else "")
+
+    def filename(self, version: str) -> str:
+        """The versioned file name."""
+        stem = "ftkg" if self.dataset == "french-tech-kg" else "ftkg-labels"
+        return f"{stem}-{version}.{self.extension}"
+
+
+SPECS = (
+    DumpSpec(
+        "nt.gz",
+        "french-tech-kg",
+        "N_TRIPLES",
+        True,
+        False,
+        "Graphe complet (union des sources), N-Triples compressé",
+        "Whole graph (union of the sources), gzipped N-Triples",
+    ),
+    DumpSpec(
+        "ttl.gz",
+        "french-tech-kg",
+        "TURTLE",
+        True,
+        False,
+        "Graphe complet (union des sources), Turtle compressé",
+        "Whole graph (union of the sources), gzipped Turtle",
+    ),
+    DumpSpec(
+        "jsonld",
+        "french-tech-kg",
+        "JSON_LD",
+        False,
+        False,
+        "Graphe complet (union des sources), JSON-LD",
+        "Whole graph (union of the sources), JSON-LD",
+    ),
+    DumpSpec(
+        "nq.gz",
+        "french-tech-kg",
+        "N_QUADS",
+        True,
+        True,
+        "Graphe complet, chaque fait dans le graphe nommé de sa source, N-Quads compressé",
+        "Whole graph, each fact in its source's named graph, gzipped N-Quads",
+    ),
+    DumpSpec(
+        "labels.nt.gz",
+        "french-tech-kg-labels",
+        "N_TRIPLES",
+        True,
+        False,
+        "Labels, écosystèmes, personnes et sources (sans la géographie), N-Triples compressé",
+        "Labels, ecosystems, people and sources (without the geography), gzipped N-Triples",
+    ),
+    DumpSpec(
+        "labels.nq.gz",
+        "french-tech-kg-labels",
+        "N_QUADS",
+        True,
+        True,
+        "Labels, écosystèmes, personnes et sources, dans les graphes de leurs sources, "
+        "N-Quads compressé",
+        "Labels, ecosystems, people and sources, in their sources' graphs, gzipped N-Quads",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """A written dump and what a harvester needs to know of it."""
+
+    key: str
+    dataset: str
+    file: str
+    format: str
+    media_type: str
+    compressed: bool
+    bytes: int
+    sha256: str
+    statements: int  # triples, or quads for N-Quads
+    title_fr: str
+    title_en: str
+
+
+def _statements(store: ox.Store, spec: DumpSpec, base_uri: str) -> Iterator[ox.Quad | ox.Triple]:
+    """The statements of the curated dataset: every named graph but the geography's."""
+    geography = ox.NamedNode(base_uri + GEOGRAPHY_GRAPH)
+    graphs = sorted((g for g in store.named_graphs() if g != geography), key=lambda g: g.value)
+    seen: set[ox.Triple] = set()  # without named graphs: their union, each triple once
+    for graph in graphs:
+        for quad in store.quads_for_pattern(None, None, None, graph):
+            if spec.named_graphs:
+                yield quad
+                continue
+            triple = ox.Triple(quad.subject, quad.predicate, quad.object)
+            if triple not in seen:
+                seen.add(triple)
+                yield triple
+
+
+class _Counting:
+    def __init__(self, items: Iterator[ox.Quad | ox.Triple]) -> None:
+        self.items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[ox.Quad | ox.Triple]:
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
+def _write_stream(
+    store: ox.Store, spec: DumpSpec, base_uri: str, prefixes: dict[str, str], out: BinaryIO
+) -> int:
+    """Serialise the dump into ``out``; return how many statements it holds."""
+    fmt = getattr(ox.RdfFormat, spec.format)
+    options = {"prefixes": prefixes} if spec.format == "TURTLE" else {}
+    if spec.dataset == "french-tech-kg" and not spec.named_graphs:
+        # The whole union: Oxigraph's own dump, in Rust from end to end.
+        store.dump(out, fmt, from_graph=ox.DefaultGraph(), **options)
+        return _count(store, None)
+    if spec.dataset == "french-tech-kg":
+        # Every named graph, none of the union copy: each graph dumped as N-Triples by
+        # Oxigraph, its name appended to each line (N-Triples escapes newlines in literals,
+        # so " .\n" ends a statement and nothing else).
+        total = 0
+        for graph in sorted(store.named_graphs(), key=lambda g: g.value):
+            lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+            out.write(lines.replace(b" .\n", f" {graph} .\n".encode()))
+            total += _count(store, graph)
+        return total
+    counter = _Counting(_statements(store, spec, base_uri))
+    ox.serialize(counter, out, fmt, **options)
+    return counter.count
+
+
+def _count(store: ox.Store, graph: ox.NamedNode | None) -> int:
+    if graph is None:
+        query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        (row,) = store.query(query)
+    else:
+        (row,) = store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+            substitutions={ox.Variable("g"): graph},
+        )
+    return int(row["n"].value)
+
+
+def _write_one(args: tuple[str, str, DumpSpec, str, str, dict[str, str]]) -> dict[str, object]:
+    oxigraph_path, directory, spec, version, base_uri, prefixes = args
+    store = ox.Store.read_only(oxigraph_path)
+    path = Path(directory) / spec.filename(version)
+    fmt = getattr(ox.RdfFormat, spec.format)
+    if spec.gzip:
+        # mtime=0: the same data gives the same bytes, hence the same checksum.
+        with (
+            path.open("wb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as out,
+        ):
+            count = _write_stream(store, spec, base_uri, prefixes, out)
+    else:
+        with path.open("wb") as out:
+            count = _write_stream(store, spec, base_uri, prefixes, out)
+    digest = hashlib.sha256()
+    with path.open("rb") as written:
+        for block in iter(lambda: written.read(1 << 20), b""):
+            digest.update(block)
+    checksum = digest.hexdigest()
+    # The sidecar in sha256sum's format, so `sha256sum -c` checks a download.
+    (path.parent / (path.name + ".sha256")).write_text(
+        f"{checksum}  {path.name}\n", encoding="utf-8"
+    )
+    media_type = "application/gzip" if spec.gzip else fmt.media_type
+    return asdict(
+        DumpFile(
+            key=spec.key,
+            dataset=spec.dataset,
+            file=path.name,
+            format=fmt.media_type,
+            media_type=media_type,
+            compressed=spec.gzip,
+            bytes=path.stat().st_size,
+            sha256=checksum,
+            statements=count,
+            title_fr=spec.title_fr,
+            title_en=spec.title_en,
+        )
+    )
+
+
+def write_dumps(
+    oxigraph_path: Path,
+    directory: Path,
+    version: str,
+    base_uri: str,
+    prefixes: dict[str, str],
+    processes: int = 2,
+) -> list[DumpFile]:
+    """Write every dump of ``SPECS`` into ``directory``, and its manifest."""
+    directory.mkdir(parents=True, exist_ok=True)
+    jobs = [
+        (str(oxigraph_path), str(directory), spec, version, base_uri, prefixes) for spec in SPECS
+    ]
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes=max(1, processes)) as pool:
+        written = pool.map(_write_one, jobs, chunksize=1)
+    files = [DumpFile(**item) for item in written]  # type: ignore[arg-type]
+    (directory / MANIFEST).write_text(
+        json.dumps([asdict(f) for f in files], indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    return files
+
+
+def read_manifest(directory: Path) -> list[DumpFile]:
+    """The dumps recorded in ``directory``'s manifest (none if there is no manifest)."""
+    try:
+        items = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    return [DumpFile(**item) for item in items]

@@ -1,0 +1,144 @@
+"""/dumps/: the dump files of every kept version, with sizes, checksums and counts.
+
+Files are served by Werkzeug's ``send_file``: Content-Length, ETag, Last-Modified, conditional
+GET (304), HEAD and byte ranges (206) per RFC 9110 §14 and §15.3.7. Compressed dumps are
+``application/gzip`` files, not gzip-encoded responses (no Content-Encoding): what a harvester
+downloads is the file whose checksum the catalogue states. The latest dump of each kind is also
+at a stable address (``/dumps/ftkg.nt.gz``), answered directly, without a redirect.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+
+from server.build import dumps as dump_files
+from server.build import layout
+from server.errors import NotFound
+from server.harvest.datasets import dumps_of, versions
+from server.web import knowledge_store
+
+bp = Blueprint("dumps", __name__)
+VERSION = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{12}(-\d+)?$")
+MEDIA_TYPES = {
+    ".gz": "application/gzip",
+    ".jsonld": "application/ld+json",
+    ".sha256": "text/plain",
+}
+
+
+def _store_root() -> Path:
+    return Path(current_app.config["STORE"])
+
+
+def _listing() -> list[dict[str, object]]:
+    store = knowledge_store()
+    live = store.version_dir.name if store.version_dir else None
+    listed = []
+    for version in versions(_store_root()):
+        files = dump_files.read_manifest(version.dumps_path)
+        if not files:
+            continue
+        listed.append(
+            {
+                "version": version.name,
+                "live": version.name == live,
+                "built_at": version.metadata().get("built_at"),
+                "files": [
+                    {
+                        **file.__dict__,
+                        "url": url_for(
+                            "dumps.file", version=version.name, name=file.file, _external=True
+                        ),
+                        "sha256_url": url_for(
+                            "dumps.file",
+                            version=version.name,
+                            name=file.file + ".sha256",
+                            _external=True,
+                        ),
+                        "stable_url": url_for(
+                            "dumps.latest", name=stable_name(file), _external=True
+                        )
+                        if version.name == live
+                        else None,
+                    }
+                    for file in files
+                ],
+            }
+        )
+    return listed
+
+
+def stable_name(file: dump_files.DumpFile) -> str:
+    """The version-free name of a dump (``ftkg.nt.gz``), always the live version's file."""
+    stem = "ftkg" if file.dataset == "french-tech-kg" else "ftkg-labels"
+    return f"{stem}.{file.key.removeprefix('labels.')}"
+
+
+@bp.get("/dumps/")
+def index() -> Response | str:
+    """Every version's dumps: HTML for people, JSON for programs."""
+    listed = _listing()
+    accept = request.accept_mimetypes
+    if (
+        request.args.get("format") == "json"
+        or accept.best_match(["text/html", "application/json"]) == "application/json"
+    ):
+        return jsonify({"versions": listed})
+    return render_template("dumps.html", versions=listed)
+
+
+@bp.get("/dumps/<name>")
+def latest(name: str) -> Response:
+    """The live version's dump of this kind, at an address that never changes."""
+    store = knowledge_store()
+    for file in dumps_of(store):
+        for candidate in (stable_name(file), stable_name(file) + ".sha256"):
+            if name == candidate and store.version_dir is not None:
+                actual = file.file + (".sha256" if candidate.endswith(".sha256") else "")
+                return _send(store.version_dir / layout.DUMPS_DIR, actual, download_name=actual)
+    raise NotFound(f"no dump named {name!r}; the list is at {url_for('dumps.index')}")
+
+
+@bp.get("/dumps/<version>/<name>")
+def file(version: str, name: str) -> Response:
+    """One dump file of one version."""
+    if not VERSION.match(version):
+        raise NotFound(f"no version named {version!r}; the list is at {url_for('dumps.index')}")
+    directory = _store_root() / layout.VERSIONS / version / layout.DUMPS_DIR
+    if not directory.is_dir():
+        raise NotFound(
+            f"version {version} is not kept here; the list is at {url_for('dumps.index')}"
+        )
+    return _send(directory, name)
+
+
+def _send(directory: Path, name: str, download_name: str | None = None) -> Response:
+    suffix = Path(name).suffix
+    known = {f.file for f in dump_files.read_manifest(directory)}
+    if name not in known and name.removesuffix(".sha256") not in known:
+        raise NotFound(f"no file {name!r} in this version")
+    mimetype = MEDIA_TYPES.get(suffix, "application/octet-stream")
+    if suffix == ".sha256":
+        mimetype = "text/plain"  # Flask adds the charset to text types
+    response = send_from_directory(
+        directory,
+        name,
+        mimetype=mimetype,
+        conditional=True,
+        etag=True,
+        max_age=86400,
+        download_name=download_name,
+    )
+    return response
