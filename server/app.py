@@ -22,6 +22,9 @@ from server.errors import register_error_handlers
 from server.harvest import catalog, crawlers, void
 from server.harvest import dumps_view as dumps
 from server.namespaces import project_prefixes
+from server.reconcile import draft as reconcile_draft
+from server.reconcile import v02 as reconcile
+from server.search import views as search
 from server.sparql import graph_store
 from server.sparql import views as sparql
 from server.sparql.workers import InProcessQueries, ProcessQueries
@@ -106,6 +109,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(void.bp)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(crawlers.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(reconcile.bp)
+    app.register_blueprint(reconcile_draft.bp)
     caching.install(app)
     _describedby(app)
     log.info("serving data version %s (base %s)", store.data_version, store.base_uri)

@@ -10,6 +10,7 @@ import click
 import pyoxigraph as ox
 
 from server import negotiation, settings
+from server.build import layout
 from server.build.errors import BuildError
 from server.build.pipeline import build as run_build
 from server.namespaces import project_prefixes
@@ -149,6 +150,36 @@ def query(file: IO[str], format_name: str, store: Path) -> None:
         if message[0] == "chunk":
             sys.stdout.buffer.write(message[1])
     sys.stdout.buffer.flush()
+
+
+@main.command("evaluate-reconciliation")
+@click.argument(
+    "benchmark",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default="tests/reconciliation/benchmark.tsv",
+)
+@click.option("--misses", is_flag=True, help="List every row whose first candidate is wrong.")
+@store_option
+def evaluate_reconciliation(benchmark: Path, misses: bool, store: Path) -> None:
+    """Reconcile every row of BENCHMARK against the live store and print the figures."""
+    from server.reconcile.evaluation import BenchmarkError, evaluate, read_cases
+    from server.reconcile.properties import Context
+    from server.search.index import SearchIndex
+
+    try:
+        knowledge = KnowledgeStore.open_live(store)
+        cases = read_cases(benchmark)
+    except (StoreUnavailableError, BenchmarkError) as error:
+        raise click.ClickException(str(error)) from None
+    index = SearchIndex.open(knowledge.path.parent / layout.SEARCH_INDEX)
+    report = evaluate(cases, Context(knowledge, index, "fr"))
+    click.echo(report.summary())
+    for case, top in report.wrong_matches:
+        click.echo(f"  wrong match, line {case.line}: {case.query!r} -> {top.entity.id}")
+    if misses:
+        for case, candidates in report.misses:
+            found = ", ".join(f"{c.entity.id} ({c.score})" for c in candidates[:3]) or "nothing"
+            click.echo(f"  line {case.line}: {case.query!r} expected {case.expected}, got {found}")
 
 
 def _write(output: bytes) -> None:

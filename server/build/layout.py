@@ -2,6 +2,7 @@
 
     {root}/versions/{version}/oxigraph/     the Oxigraph (RocksDB) store of that version
     {root}/versions/{version}/build.json    what was built, from what, when
+    {root}/versions/{version}/search.sqlite the search index of that version's names
     {root}/versions/.staging-{version}/     a build in progress (never served)
     {root}/live -> versions/{version}       the version being served
     {root}/.build.lock                      held by the one build allowed at a time
@@ -35,6 +36,7 @@ READERS_LOCK = ".readers.lock"
 METADATA = "build.json"
 OXIGRAPH_DIR = "oxigraph"
 DUMPS_DIR = "dumps"
+SEARCH_INDEX = "search.sqlite"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,11 @@ class Version:
     def oxigraph_path(self) -> Path:
         """Where the Oxigraph store of this version lives."""
         return self.directory / OXIGRAPH_DIR
+
+    @property
+    def search_index_path(self) -> Path:
+        """Where this version's search index lives."""
+        return self.directory / SEARCH_INDEX
 
     @property
     def dumps_path(self) -> Path:

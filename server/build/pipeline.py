@@ -10,15 +10,19 @@ Steps, each shown as progress:
    curated data and the descriptions of every resource it mentions; and the same shapes
    compiled to SPARQL (``shacl_sparql``) over the whole store, the 760,000 generated
    statements included;
-5. optimise and publish: the staging directory becomes a version and ``live`` points at it.
+5. optimise, compute the VoID statistics, write the dumps and the search index beside the
+   store (the index in its own process, while the dumps are written);
+6. publish: the staging directory becomes a version and ``live`` points at it.
 
-Any failure before step 5 leaves the live version untouched.
+Any failure before step 6 leaves the live version untouched.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +31,15 @@ import pyoxigraph as ox
 import rdflib
 
 from server import __version__
-from server.build import dumps, geography, inputs, layout, shacl_sparql, validation
+from server.build import (
+    dumps,
+    geography,
+    inputs,
+    layout,
+    search_index,
+    shacl_sparql,
+    validation,
+)
 from server.build import statistics as dataset_statistics
 from server.build.errors import BuildError
 from server.namespaces import project_prefixes, validate_base_uri
@@ -247,15 +259,24 @@ def build(
         void = dataset_statistics.compute(store, prepared.base_uri)
         dataset_statistics.write(staged, void)
         del store  # releases RocksDB's lock: the dump writers open it read-only, then it moves
-        clock.step("dumps", f"{len(dumps.SPECS)} files, {dump_processes} processes")
-        written = dumps.write_dumps(
-            staged / layout.OXIGRAPH_DIR,
-            staged / layout.DUMPS_DIR,
-            version_name,
-            prepared.base_uri,
-            project_prefixes(prepared.base_uri),
-            processes=dump_processes,
+        clock.step(
+            "dumps and search index", f"{len(dumps.SPECS)} files, {dump_processes} processes"
         )
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as indexer:
+            indexed = indexer.submit(
+                search_index.write_from, staged / layout.OXIGRAPH_DIR, prepared.base_uri, staged
+            )
+            written = dumps.write_dumps(
+                staged / layout.OXIGRAPH_DIR,
+                staged / layout.DUMPS_DIR,
+                version_name,
+                prepared.base_uri,
+                project_prefixes(prepared.base_uri),
+                processes=dump_processes,
+            )
+            searchable = indexed.result()
+        clock.progress(f"  {search_index.SEARCH_INDEX}: {searchable:,} named entities")
         for dump in written:
             clock.progress(f"  {dump.file}: {dump.bytes:,} bytes, {dump.statements:,} statements")
         metadata = {
@@ -269,6 +290,7 @@ def build(
             "named_graphs": graphs,
             "graph_triples": statistics.graph_triples,
             "official_geography": prepared.generated_counts,
+            "searchable_entities": searchable,
             "inputs": [f.display(prepared.source_dir) for f in prepared.files],
         }
         clock.step("publish")

@@ -43,6 +43,13 @@ WORDS = {
         "entities": "entités",
         "download": "Télécharger",
         "skip": "Aller au contenu",
+        "search": "Rechercher",
+        "search_label": "Rechercher une commune, un écosystème, une organisation…",
+        "search_results": "Résultats pour",
+        "search_none": "Aucun résultat. Essayez moins de mots, ou un autre type.",
+        "search_type": "Type",
+        "search_any_type": "Tous les types",
+        "search_hint": "Accents, majuscules et ponctuation sont ignorés ; un début de mot suffit.",
     },
     "en": {
         "properties": "Properties",
@@ -74,6 +81,13 @@ WORDS = {
         "entities": "entities",
         "download": "Download",
         "skip": "Skip to content",
+        "search": "Search",
+        "search_label": "Search a commune, an ecosystem, an organisation…",
+        "search_results": "Results for",
+        "search_none": "No result. Try fewer words, or another type.",
+        "search_type": "Type",
+        "search_any_type": "All types",
+        "search_hint": "Accents, case and punctuation are ignored; the start of a word is enough.",
     },
 }
 

@@ -1,0 +1,49 @@
+"""The search box in a real browser: suggestions while typing, chosen with the keyboard."""
+
+from __future__ import annotations
+
+import pytest
+from browser import chromium, chromium_available
+
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.browser,
+    pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as instance:
+        yield instance
+
+
+def test_typing_suggests_entities_and_enter_opens_the_one_chosen(live_server, browser):
+    page = browser.new_page()
+    page.goto(live_server + "browse")
+    box = page.locator("#site-search-q")
+    box.type("eurasa", delay=30)
+    first = page.locator("#site-search-q-suggestions [role=option]").first
+    first.wait_for(timeout=10000)
+    assert "Eurasanté" in first.inner_text()
+    assert box.get_attribute("aria-expanded") == "true"
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == "site-search-q-suggestions-0"
+    box.press("Enter")
+    page.wait_for_url("**/page/organisation/eurasante")
+    assert page.locator("h1").inner_text().startswith("Eurasanté")
+    page.close()
+
+
+def test_without_choosing_a_suggestion_the_form_lands_on_the_results_page(live_server, browser):
+    page = browser.new_page()
+    page.goto(live_server)
+    box = page.locator("#site-search-q")
+    box.type("lille", delay=30)
+    page.locator("#site-search-q-suggestions [role=option]").first.wait_for(timeout=10000)
+    box.press("Escape")
+    assert box.get_attribute("aria-expanded") == "false" and box.input_value() == "lille"
+    box.press("Enter")
+    page.wait_for_url("**/search?q=lille")
+    assert "Commune · Nord (59)" in page.locator(".search-results").inner_text()
+    page.close()
