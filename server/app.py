@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request, url_for
+from flask import Flask, Response, g, request, url_for
 from flask_compress import Compress
 from flask_cors import CORS
 from flask_limiter import Limiter
@@ -16,20 +16,24 @@ from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import browse, caching, examples, health, home, ontology_docs, settings
+from server.build import layout
 from server.entities import views as entities
 from server.entities.presentation import WORDS, reader_language
 from server.errors import register_error_handlers
+from server.fast_path import CachedResponses
 from server.harvest import catalog, crawlers, void
 from server.harvest import dumps_view as dumps
+from server.live import LiveData, ServedVersion
 from server.namespaces import project_prefixes
 from server.reconcile import draft as reconcile_draft
 from server.reconcile import v02 as reconcile
+from server.response_cache import ResponseCache
 from server.search import views as search
 from server.sparql import graph_store
 from server.sparql import views as sparql
 from server.sparql.workers import InProcessQueries, ProcessQueries
 from server.store import KnowledgeStore
-from server.web import STORE_EXTENSION
+from server.web import LIVE_EXTENSION, VERSION_KEY
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
+    live = _live_data(app.config)
+    app.extensions[LIVE_EXTENSION] = live
+    _serve_one_version_per_request(app, live)
+    app.wsgi_app = CachedResponses(app.wsgi_app, live)  # type: ignore[method-assign]
     proxies = int(app.config["PROXIES"])
     if proxies:
         # Behind a reverse proxy, absolute URLs use the public scheme, host and prefix.
@@ -64,11 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
         )
 
-    store = app.config.get("KNOWLEDGE_STORE")
-    if store is None:
-        store = KnowledgeStore.open_live(Path(app.config["STORE"]))
-    app.extensions[STORE_EXTENSION] = store
-    app.extensions["ftkg.queries"] = _query_runner(store, int(app.config["QUERY_WORKERS"]))
+    store = live.current.store
     app.config["PREFIXES"] = project_prefixes(store.base_uri)
     app.extensions["ftkg.examples"] = examples.load_all(Path(app.config["SOURCE_DIR"]) / "queries")
 
@@ -80,6 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip", "deflate"])
     app.config["COMPRESS_REGISTER"] = False
     compress = Compress(app)
+    caching.install_response_cache(app)
 
     @app.after_request
     def compressed(response: Response) -> Response:
@@ -133,12 +138,58 @@ def _describedby(app: Flask) -> None:
         return response
 
 
+def _live_data(config: Mapping[str, Any]) -> LiveData:
+    """The served data: a given store (tests), a bare Oxigraph directory, or the live version
+    of a built store, followed across swaps."""
+    workers = int(config["QUERY_WORKERS"])
+    cache_bytes = int(float(config["RESPONSE_CACHE_MB"]) * 2**20)
+
+    def served(store: KnowledgeStore, name: str | None) -> ServedVersion:
+        return ServedVersion(store, _query_runner(store, workers), ResponseCache(cache_bytes), name)
+
+    given = config.get("KNOWLEDGE_STORE")
+    if given is not None:
+        return LiveData(served(given, None), None, lambda: served(given, None))
+    root = Path(config["STORE"])
+    if not (root / layout.LIVE).exists() and (root / "CURRENT").is_file():
+        # A bare Oxigraph directory (``oxigraph load``): served as it is, never swapped.
+        store = KnowledgeStore.open_directory(root, str(config["BASE_URI"]))
+        return LiveData(served(store, None), None, lambda: served(store, None))
+
+    def open_live() -> ServedVersion:
+        store = KnowledgeStore.open_live(root)
+        return served(store, store.version_dir.name if store.version_dir else None)
+
+    live = LiveData(open_live(), root, open_live)
+    atexit.register(live.close)
+    return live
+
+
+def _serve_one_version_per_request(app: Flask, live: LiveData) -> None:
+    """Each request reads one version from start to end, streamed body included."""
+
+    @app.before_request
+    def use_current_version() -> None:
+        g.setdefault(VERSION_KEY, live.acquire())
+
+    @app.after_request
+    def release_when_sent(response: Response) -> Response:
+        version = g.pop(VERSION_KEY, None)
+        if version is not None:
+            response.call_on_close(lambda: live.release(version))
+        return response
+
+    @app.teardown_request
+    def release_on_failure(_error: BaseException | None) -> None:
+        version = g.pop(VERSION_KEY, None)
+        if version is not None:
+            live.release(version)
+
+
 def _query_runner(store: KnowledgeStore, workers: int) -> InProcessQueries | ProcessQueries:
     if store.path is None:
         return InProcessQueries(store.store)
-    runner = ProcessQueries(str(store.path), size=workers)
-    atexit.register(runner.close)
-    return runner
+    return ProcessQueries(str(store.path), size=workers)
 
 
 def _compressible() -> list[str]:

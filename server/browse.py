@@ -8,8 +8,11 @@ from itertools import islice
 import pyoxigraph as ox
 from flask import Blueprint, abort, render_template, request, url_for
 
+from server.build.statistics import class_members
 from server.entities.presentation import WORDS, link_for, local_name, reader_language
 from server.errors import BadRequest, NotFound
+from server.harvest.datasets import statistics_of
+from server.store import KnowledgeStore
 from server.web import knowledge_store
 
 bp = Blueprint("browse", __name__)
@@ -81,11 +84,6 @@ FILTERS = {
     ("container",): f"?entity {_IN} ?container .",
     ("container", "kind"): f"?entity <ontology#labelKind> ?kind ; {_IN} ?container .",
 }
-COUNT = """
-SELECT ?class (COUNT(DISTINCT ?e) AS ?n) WHERE {
-  ?e a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?class FILTER(isIRI(?e))
-} GROUP BY ?class
-"""
 LABEL_KINDS = """
 SELECT ?lang ?kind ?label WHERE {
   ?kind a <ontology#LabelKind> ; <http://www.w3.org/2004/02/skos/core#prefLabel> ?label
@@ -105,11 +103,9 @@ def index() -> str:
     store = knowledge_store()
     lang = reader_language()
     counts = []
-    totals = store.cached(
-        "browse.counts", lambda: {listing.key: _count(listing) for listing in LISTINGS}
-    )
+    members = _class_members(store)
     for listing in LISTINGS:
-        counts.append((listing, getattr(listing, lang), totals[listing.key]))
+        counts.append((listing, getattr(listing, lang), members.get(_class(listing).value, 0)))
     kinds = store.select(LABEL_KINDS, lang=ox.Literal(lang))
     label_kinds = [(local_name(row["kind"].value), row["label"].value) for row in kinds]
     return render_template(
@@ -174,9 +170,12 @@ def listing(key: str) -> str:
     )
 
 
-def _count(listing: Listing) -> int:
-    rows = knowledge_store().select(COUNT, **{"class": _class(listing)})
-    return int(rows[0]["n"].value) if rows else 0
+def _class_members(store: KnowledgeStore) -> dict[str, int]:
+    """Entities per class, recorded by the build (older builds: counted once, here)."""
+    recorded = (statistics_of(store) or {}).get("class_members")
+    if recorded is not None:
+        return recorded
+    return store.cached("browse.class_members", lambda: class_members(store.store))
 
 
 def _class(listing: Listing) -> ox.NamedNode:

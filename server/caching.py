@@ -10,11 +10,17 @@ the ETag of a compressed body ("tag:gzip"); both forms revalidate.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
-from server.web import knowledge_store
+from server.response_cache import CachedResponse
+from server.web import knowledge_store, served
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 # The headers representations are negotiated on (and therefore vary on).
 NEGOTIATED = ("Accept", "Accept-Language")
@@ -22,15 +28,41 @@ ENCODINGS = ("gzip", "br", "deflate")
 # Dump files carry their own validators (send_file's); health answers are never cached.
 EXEMPT_ENDPOINTS = {"dumps.file", "dumps.latest", "health.health", "health.ready"}
 MAX_AGE = 300
+# Headers that belong to one exchange, never replayed from the response cache.
+PER_CLIENT_HEADERS = {"date", "set-cookie", "retry-after", "x-cache"}
+CACHE_KEY = "ftkg_cache_key"
 
 
-def representation_etag(data_version: str) -> str:
-    """The ETag of the representation this request asks for."""
+def representation_etag(data_version: str, environ: WSGIEnvironment | None = None) -> str:
+    """The ETag of the representation a request (this one by default) asks for.
+
+    Computed from the raw WSGI environ, so that the response cache's fast path, which runs
+    before Flask, derives exactly the same value.
+    """
+    environ = request.environ if environ is None else environ
     identity = "\n".join(
-        [data_version, request.path, request.query_string.decode("latin-1")]
-        + [request.headers.get(name, "") for name in NEGOTIATED]
+        [
+            data_version,
+            environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+        ]
+        + [environ.get(f"HTTP_{name.upper().replace('-', '_')}", "") for name in NEGOTIATED]
     )
-    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def response_cache_key(etag: str, environ: WSGIEnvironment) -> str:
+    """Where the response cache keeps a representation: its ETag, plus what shapes the bytes
+    beyond it (the content coding, and the scheme and host absolute URLs are built on)."""
+    return "\n".join(
+        [
+            etag,
+            environ.get("wsgi.url_scheme", ""),
+            environ.get("HTTP_HOST", ""),
+            environ.get("HTTP_ACCEPT_ENCODING", ""),
+        ]
+    )
 
 
 def revalidated(etag: str) -> bool:
@@ -67,7 +99,7 @@ def install(app: Flask) -> None:
             )
         )
         if not fresh:
-            return None
+            return _cached_response(etag)
         response = Response(status=304)
         response.set_etag(etag)
         _headers(response, built_at)
@@ -80,6 +112,64 @@ def install(app: Flask) -> None:
                 response.set_etag(representation_etag(knowledge_store().data_version))
             _headers(response, _built_at())
         return response
+
+
+def _cached_response(etag: str) -> Response | None:
+    responses = served().responses
+    if not responses.enabled:
+        return None
+    key = response_cache_key(etag, request.environ)
+    kept = responses.get(key)
+    if kept is None:
+        g.setdefault(CACHE_KEY, key)
+        return None
+    response = Response(kept.body, status=kept.status, headers=list(kept.headers))
+    response.headers["X-Cache"] = "hit"
+    return response
+
+
+def _keep(response: Response) -> Response:
+    """Put a finished 200 response in the version's cache; a streamed one once fully sent."""
+    key = g.pop(CACHE_KEY, None)
+    if key is None or response.status_code != 200 or response.direct_passthrough:
+        return response
+    responses = served().responses
+    headers = tuple(
+        (name, value)
+        for name, value in response.headers.items()
+        if name.lower() not in PER_CLIENT_HEADERS and not name.lower().startswith("x-ratelimit")
+    )
+    if not response.is_streamed:
+        responses.put(key, CachedResponse(200, headers, response.get_data()))
+        return response
+    limit = responses.max_bytes // 8
+
+    def sent_and_kept(chunks: Iterable[bytes]) -> Iterator[bytes]:
+        kept: list[bytes] | None = []
+        size = 0
+        for chunk in chunks:
+            if kept is not None:
+                size += len(chunk)
+                if size <= limit:
+                    kept.append(chunk)
+                else:
+                    kept = None
+            yield chunk
+        # Reached only when the whole body was produced: an aborted stream is never kept.
+        if kept is not None:
+            responses.put(key, CachedResponse(200, headers, b"".join(kept)))
+
+    response.response = sent_and_kept(response.response)
+    return response
+
+
+def install_response_cache(app: Flask) -> None:
+    """Keep finished responses; registered before the compression hook so that, after-request
+    hooks running in reverse order, what is kept is the body as sent."""
+
+    @app.after_request
+    def keep(response: Response) -> Response:
+        return _keep(response)
 
 
 def _headers(response: Response, built_at: datetime | None) -> None:

@@ -190,17 +190,44 @@ def _write(output: bytes) -> None:
 
 @main.command()
 @store_option
+@click.option(
+    "--base-uri",
+    default=None,
+    help="Base URI of the entities, for a bare Oxigraph directory built elsewhere "
+    "(a store built by `ftkg build` records its own).",
+)
 @click.option("--host", default=lambda: _default("HOST"), help=_help("HOST"))
 @click.option("--port", type=int, default=lambda: _default("PORT"), help=_help("PORT"))
-def serve(store: Path, host: str, port: int) -> None:
-    """Serve the live store over HTTP (Flask's development server)."""
-    from server.app import create_app
+@click.option("--workers", type=int, default=lambda: _default("WORKERS"), help=_help("WORKERS"))
+@click.option("--threads", type=int, default=lambda: _default("THREADS"), help=_help("THREADS"))
+@click.option(
+    "--dev", is_flag=True, help="Flask's development server (one process, reloads nothing)."
+)
+def serve(
+    store: Path, base_uri: str | None, host: str, port: int, workers: int, threads: int, dev: bool
+) -> None:
+    """Serve a store over HTTP: the live version under STORE, or any Oxigraph directory.
 
+    Production by default: Granian with WORKERS processes of THREADS threads each.
+    """
+    from server.app import create_app
+    from server.serving import run
+
+    config: dict[str, object] = {"STORE": str(store), "WORKERS": workers, "THREADS": threads}
+    if base_uri is not None:
+        config["BASE_URI"] = base_uri
     try:
-        app = create_app({"STORE": str(store)})
-    except StoreUnavailableError as error:
+        # Opened once here so that a missing or unreadable store fails now, with its message,
+        # rather than in every worker.
+        app = create_app(config)
+    except (StoreUnavailableError, ValueError) as error:
         raise click.ClickException(str(error)) from None
-    app.run(host=host, port=port)
+    if dev:
+        app.run(host=host, port=port)
+        return
+    merged = {**app.config, **config}
+    app.extensions["ftkg.live"].close()
+    run(merged, host, port)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+import os
 
-from server.web import knowledge_store
+from flask import Blueprint, Response, jsonify
+
+from server.web import knowledge_store, query_runner
 
 bp = Blueprint("health", __name__)
 
@@ -20,7 +22,7 @@ def health() -> Response:
 def ready() -> Response:
     """Readiness: the store answers a query, and the query workers are up."""
     store = knowledge_store()
-    runner = current_app.extensions["ftkg.queries"]
+    runner = query_runner()
     try:
         store_open = bool(store.query("ASK { ?s ?p ?o }"))
     except OSError:
@@ -31,6 +33,7 @@ def ready() -> Response:
         "data_version": store.data_version,
         "built_at": store.built_at,
         "query_workers": runner.pids,
+        "web_worker": os.getpid(),
     }
     response = jsonify(body)
     response.status_code = 200 if store_open else 503

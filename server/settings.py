@@ -70,7 +70,27 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Space-separated SPARQL endpoints that SERVICE clauses may call; empty: SERVICE refused.",
     ),
-    Setting("QUERY_WORKERS", 2, "Query worker processes per web process."),
+    Setting("QUERY_WORKERS", 2, "Query worker processes per web worker process."),
+    Setting(
+        "WORKERS",
+        os.cpu_count() or 2,
+        "Web worker processes `ftkg serve` runs; default: one per CPU core.",
+    ),
+    Setting("THREADS", 8, "Threads per web worker process."),
+    Setting(
+        "WORKER_TIMEOUT_MARGIN",
+        30.0,
+        "Seconds past the query deadline after which a silent web worker is restarted.",
+    ),
+    Setting(
+        "ACCESS_LOG", "", "Where `ftkg serve` writes its access log ('-': stdout); empty: none."
+    ),
+    Setting(
+        "RESPONSE_CACHE_MB",
+        64,
+        "Megabytes of finished responses each web worker keeps, keyed by data version and "
+        "request; 0: no response cache.",
+    ),
     Setting(
         "PUBLISHER_NAME", "French Tech Knowledge Graph", "Publisher named in the DCAT-AP catalogue."
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,10 +121,39 @@ class KnowledgeStore:
             rows.append(row)
         return rows
 
+    @classmethod
+    def open_directory(cls, directory: Path, base_uri: str) -> KnowledgeStore:
+        """Open a bare Oxigraph directory built elsewhere (``oxigraph load``, another tool).
+
+        It has none of a build's by-products (dumps, search index, recorded statistics): they
+        are computed on demand or left out. Its data version is derived from the directory's
+        files, so caches and ETags still change when its content does.
+        """
+        if not (directory / "CURRENT").is_file():
+            raise StoreUnavailableError(
+                f"{directory} is neither a store built by `ftkg build` (no {layout.LIVE} link) "
+                "nor an Oxigraph directory (no CURRENT file)"
+            )
+        try:
+            store = ox.Store.read_only(str(directory))
+        except OSError as error:
+            raise StoreUnavailableError(f"cannot open {directory}: {error}") from None
+        digest = hashlib.sha256(str(directory.resolve()).encode())
+        for item in sorted(directory.iterdir()):
+            if item.is_file():
+                stat = item.stat()
+                digest.update(f"{item.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        return cls(
+            store=store, base_uri=base_uri, data_version=digest.hexdigest()[:16], path=directory
+        )
+
     @property
     def version_dir(self) -> Path | None:
-        """The built version's directory (dumps, statistics), None for an in-memory store."""
-        return self.path.parent if self.path is not None else None
+        """The built version's directory (dumps, statistics); None for an in-memory store or a
+        bare Oxigraph directory."""
+        if self.path is None or not self.metadata:
+            return None
+        return self.path.parent
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         """``compute()`` once per store: the data never changes under a given version, so

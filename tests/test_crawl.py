@@ -44,8 +44,7 @@ def _fetch(paths: list[str]) -> list[tuple[str, int]]:
 def crawl_app(built_store: Path):
     app = create_app({"TESTING": True, "STORE": str(built_store), "QUERY_WORKERS": 1})
     yield app
-    app.extensions["ftkg.queries"].close()
-    app.extensions["ftkg.store"].close()
+    app.extensions["ftkg.live"].close()
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +65,7 @@ def listed_pages(crawl_app) -> list[str]:
 
 
 def test_the_sitemaps_list_each_entity_once_but_the_former_identifiers(crawl_app, listed_pages):
-    store = crawl_app.extensions["ftkg.store"]
+    store = crawl_app.extensions["ftkg.live"].current.store
     (row,) = store.store.query(
         "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e ?p ?o "
         f'FILTER(STRSTARTS(STR(?e), "{BASE}id/")) '
@@ -78,7 +77,7 @@ def test_the_sitemaps_list_each_entity_once_but_the_former_identifiers(crawl_app
 
 
 def test_every_listed_page_names_an_entity_the_graph_describes(crawl_app, listed_pages):
-    store = crawl_app.extensions["ftkg.store"].store
+    store = crawl_app.extensions["ftkg.live"].current.store.store
     undescribed = [
         page
         for page in listed_pages

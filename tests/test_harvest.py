@@ -34,8 +34,7 @@ LICENCE = rdflib.URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence
 def harvest_app(built_store):
     app = create_app({"TESTING": True, "STORE": str(built_store), "QUERY_WORKERS": 1})
     yield app
-    app.extensions["ftkg.queries"].close()
-    app.extensions["ftkg.store"].close()
+    app.extensions["ftkg.live"].close()
 
 
 class BufferedClient(FlaskClient):
@@ -258,7 +257,7 @@ def test_a_harvester_detects_the_format_with_head(paged_server):
 def test_the_void_counts_equal_sparql_counts_on_the_store(web, harvest_app):
     graph = rdflib.Graph().parse(data=web.get("/.well-known/void").data, format="turtle")
     dataset = rdflib.URIRef(BASE + "id/dataset/french-tech-kg")
-    store = harvest_app.extensions["ftkg.store"]
+    store = harvest_app.extensions["ftkg.live"].current.store
 
     def count(query: str) -> int:
         return int(next(iter(store.query(query)))["n"].value)
@@ -326,7 +325,7 @@ def test_each_dump_parses_to_the_stores_count_and_matches_its_checksum(web, harv
     assert sidecar == f"{entry['sha256']}  {entry['file']}\n"
     fmt, compressed = FORMATS[key]
     statements = sum(1 for _ in ox.parse(gzip.decompress(body) if compressed else body, fmt))
-    statistics = harvest_app.extensions["ftkg.store"].statistics()
+    statistics = harvest_app.extensions["ftkg.live"].current.store.statistics()
     expected = sum(statistics.graph_triples.values()) if key == "nq.gz" else statistics.triples
     assert statements == expected == entry["statements"]
 

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from email.message import Message
 
 import pytest
 import rdflib
@@ -26,14 +27,15 @@ LILLE = (
 )
 
 
-def get(url: str, **params: str) -> tuple[int, dict[str, str], bytes]:
+def get(url: str, **params: str) -> tuple[int, Message, bytes]:
+    # Header names are case-insensitive (RFC 9110 §5.1): keep the Message, not a dict.
     full = url + ("?" + urllib.parse.urlencode(params) if params else "")
     try:
         with urllib.request.urlopen(full, timeout=60) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         with error:
-            return error.code, dict(error.headers), error.read()
+            return error.code, error.headers, error.read()
 
 
 def ready(url: str) -> dict:
@@ -42,9 +44,14 @@ def ready(url: str) -> dict:
 
 @pytest.fixture(scope="module")
 def strict_server(built_store, tmp_path_factory):
-    """A server with a 2 s deadline and a 100-row limit."""
+    """A server with a 2 s deadline and a 100-row limit; one web process, so that its
+    readiness report lists every query worker."""
     with serving(
-        built_store, tmp_path_factory.mktemp("strict"), QUERY_TIMEOUT="2", RESULT_LIMIT="100"
+        built_store,
+        tmp_path_factory.mktemp("strict"),
+        QUERY_TIMEOUT="2",
+        RESULT_LIMIT="100",
+        WORKERS="1",
     ) as url:
         yield url
 
@@ -173,7 +180,11 @@ def test_a_large_result_streams_and_a_client_leaving_frees_its_worker(
     built_store, tmp_path_factory
 ):
     with serving(
-        built_store, tmp_path_factory.mktemp("stream"), RESULT_LIMIT="0", QUERY_WORKERS="1"
+        built_store,
+        tmp_path_factory.mktemp("stream"),
+        RESULT_LIMIT="0",
+        QUERY_WORKERS="1",
+        WORKERS="1",
     ) as url:
         before = ready(url)["query_workers"]
         host, port = urllib.parse.urlsplit(url).netloc.split(":")

@@ -62,10 +62,24 @@ def compute(store: ox.Store, base_uri: str) -> dict[str, Any]:
         "classes": len(class_partitions),
         "properties": len(property_partitions),
         "class_partitions": class_partitions,
+        "class_members": class_members(store),
         "property_partitions": property_partitions,
         "vocabularies": vocabularies,
         "linksets": linksets,
     }
+
+
+CLASS_MEMBERS = """
+SELECT ?class (COUNT(DISTINCT ?e) AS ?n) WHERE {
+  ?e a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?class FILTER(isIRI(?e))
+} GROUP BY ?class
+"""
+
+
+def class_members(store: ox.Store) -> dict[str, int]:
+    """Entities (IRIs) of each class, members of its subclasses included: what the listings
+    count. One grouped query; asking it class by class costs as much per class."""
+    return {row["class"].value: int(row["n"].value) for row in store.query(CLASS_MEMBERS)}
 
 
 def _namespace(iri: str) -> str:

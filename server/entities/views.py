@@ -170,7 +170,6 @@ def data(path: str) -> Response:
         response.headers["Link"] += (
             f', <{url_for("entities.context", _external=True)}>; rel="http://www.w3.org/ns/json-ld#context"'
         )
-    response.last_modified = None
     return response
 
 

@@ -93,14 +93,13 @@ def dumps_of(store: KnowledgeStore) -> list[dump_files.DumpFile]:
 
 def statistics_of(store: KnowledgeStore) -> dict[str, Any] | None:
     """The VoID statistics the build recorded (computed now for an in-memory store)."""
-    directory = store.version_dir
-    if directory is not None:
-        recorded = dataset_statistics.read(directory)
-        if recorded is not None:
-            return recorded
-    return store.cached(
-        "void.statistics", lambda: dataset_statistics.compute(store.store, store.base_uri)
-    )
+
+    def recorded_or_computed() -> dict[str, Any]:
+        directory = store.version_dir
+        recorded = dataset_statistics.read(directory) if directory is not None else None
+        return recorded or dataset_statistics.compute(store.store, store.base_uri)
+
+    return store.cached("void.statistics", recorded_or_computed)
 
 
 def versions(store_root: Path) -> list[layout.Version]:

@@ -14,7 +14,7 @@ from server.sparql import description, inspection, protocol
 from server.sparql.engine import Head, Job
 from server.sparql.results import write_graph
 from server.sparql.workers import NoWorkerAvailable, QueryTimeout, WorkerCrashed
-from server.web import knowledge_store
+from server.web import knowledge_store, query_runner
 
 bp = Blueprint("sparql", __name__)
 
@@ -123,7 +123,7 @@ def _formats(
 
 
 def _answer(job: Job) -> Response:
-    runner = current_app.extensions["ftkg.queries"]
+    runner = query_runner()
     deadline = time.monotonic() + float(current_app.config["QUERY_TIMEOUT"])
     messages = runner.run(job, deadline)
     try:

@@ -113,9 +113,14 @@ class ProcessQueries:
 
     @property
     def pids(self) -> list[int]:
-        """The process ids of the live workers (for health reports and tests)."""
+        """The process ids of the workers alive now (for health reports and tests); a dead one
+        is replaced when next picked, and is not reported meanwhile."""
         with self._lock:
-            return [w.process.pid for w in self._workers if w.process.pid is not None]
+            return [
+                w.process.pid
+                for w in self._workers
+                if w.process.pid is not None and w.process.is_alive()
+            ]
 
     def _add(self) -> None:
         worker = _Worker(self.store_path)

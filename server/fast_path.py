@@ -1,0 +1,55 @@
+"""Answering from the response cache before Flask runs.
+
+Most traffic asks again for what was already computed for the current data version (an
+entity document, a page, a listing, a query's results). Flask's request handling (routing,
+hooks, the compression and CORS extensions) costs several times what sending cached bytes
+costs, so a hit is answered here, from the raw WSGI environ, with the same key the Flask side
+stored it under (``server.caching``). Everything else, conditional and range requests
+included, goes on to Flask unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from server.caching import representation_etag, response_cache_key
+from server.live import LiveData
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+# Requests Flask must see: revalidations (answered 304 there), ranges, and anything unsafe.
+PASS_THROUGH_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE")
+
+
+class CachedResponses:
+    """WSGI middleware sending cache hits of the current data version straight back."""
+
+    def __init__(self, app: WSGIApplication, live: LiveData) -> None:
+        self.app = app
+        self.live = live
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Send a kept response for this request, or hand the request to the app."""
+        method = environ.get("REQUEST_METHOD")
+        if method not in {"GET", "HEAD"} or any(h in environ for h in PASS_THROUGH_HEADERS):
+            return self.app(environ, start_response)
+        version = self.live.acquire()
+        try:
+            responses = version.responses
+            kept = None
+            if responses.enabled:
+                etag = representation_etag(version.store.data_version, environ)
+                kept = responses.get(response_cache_key(etag, environ))
+        finally:
+            self.live.release(version)
+        if kept is None:
+            return self.app(environ, start_response)
+        status = HTTPStatus(kept.status)
+        headers = [*kept.headers, ("X-Cache", "hit")]
+        if not any(name.lower() == "content-length" for name, _ in kept.headers):
+            headers.append(("Content-Length", str(len(kept.body))))  # it was streamed
+        start_response(f"{status.value} {status.phrase}", headers)
+        return [] if method == "HEAD" else [kept.body]

@@ -1,0 +1,52 @@
+"""Running the app in production: Granian, a Rust HTTP server, with several worker processes.
+
+pyoxigraph holds the GIL while it evaluates, so threads in one process cannot read the store
+in parallel; worker processes can. Each worker builds its own app (``server.wsgi``): a
+RocksDB handle, query worker processes and caches must not be shared across a fork. Threads
+inside a worker still help: a request waiting on a query worker process or on a slow client
+leaves the GIL to the others.
+
+Why Granian rather than gunicorn: HTTP parsing and connection handling happen in Rust, off
+the GIL. Measured on this 2-core machine with wrk, serving the same cached 15 kB entity
+document: gunicorn (gthread, 2 workers) 4,300 req/s at 8 clients and 6,000 at 32; Granian
+(2 workers) 6,600 and 11,200. Static files (/static/) never reach Python at all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from granian.constants import Interfaces
+from granian.server import Server
+
+from server import settings
+
+STATIC_DIR = settings.PROJECT_ROOT / "server" / "static"
+
+
+def run(config: Mapping[str, Any], host: str, port: int) -> None:
+    """Serve until stopped (SIGINT / SIGTERM: workers finish their requests first)."""
+    # Workers are fresh processes that build the app from the environment: hand them the
+    # settings this command was given.
+    for setting in settings.SETTINGS:
+        if setting.name in config:
+            os.environ[setting.env_var] = str(config[setting.name])
+    access_log = str(config["ACCESS_LOG"])
+    Server(
+        "server.wsgi:application",
+        factory=True,
+        interface=Interfaces.WSGI,
+        address=host,
+        port=port,
+        workers=max(1, int(config["WORKERS"])),
+        blocking_threads=max(1, int(config["THREADS"])),
+        backlog=2048,
+        respawn_failed_workers=True,
+        workers_kill_timeout=int(float(config["QUERY_TIMEOUT"])) + 5,
+        log_access=bool(access_log),
+        static_path_route=["/static"],
+        static_path_mount=[STATIC_DIR],
+        static_path_expires=3600,
+    ).serve()
