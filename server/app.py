@@ -27,6 +27,7 @@ from server.live import LiveData, ServedVersion
 from server.namespaces import project_prefixes
 from server.reconcile import draft as reconcile_draft
 from server.reconcile import v02 as reconcile
+from server.remote import RemoteStore
 from server.response_cache import ResponseCache
 from server.search import views as search
 from server.sparql import graph_store
@@ -156,8 +157,13 @@ def _live_data(config: Mapping[str, Any]) -> LiveData:
         store = KnowledgeStore.open_directory(root, str(config["BASE_URI"]))
         return LiveData(served(store, None), None, lambda: served(store, None))
 
+    endpoint = str(config["SPARQL_ENDPOINT"])
+
     def open_live() -> ServedVersion:
         store = KnowledgeStore.open_live(root)
+        if endpoint:
+            # Queries go to the engine; the build's by-products are still read from disk.
+            store.store = RemoteStore(endpoint, float(config["QUERY_TIMEOUT"]))
         return served(store, store.version_dir.name if store.version_dir else None)
 
     live = LiveData(open_live(), root, open_live)
@@ -187,7 +193,9 @@ def _serve_one_version_per_request(app: Flask, live: LiveData) -> None:
 
 
 def _query_runner(store: KnowledgeStore, workers: int) -> InProcessQueries | ProcessQueries:
-    if store.path is None:
+    # A remote engine evaluates (and times out) queries itself; only an embedded store on
+    # disk needs worker processes.
+    if store.path is None or isinstance(store.store, RemoteStore):
         return InProcessQueries(store.store)
     return ProcessQueries(str(store.path), size=workers)
 

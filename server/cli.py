@@ -182,6 +182,24 @@ def evaluate_reconciliation(benchmark: Path, misses: bool, store: Path) -> None:
             click.echo(f"  line {case.line}: {case.query!r} expected {case.expected}, got {found}")
 
 
+@main.command()
+@click.argument("graph_store")
+@store_option
+def push(graph_store: str, store: Path) -> None:
+    """Load the live version into a remote engine's Graph Store Protocol endpoint GRAPH_STORE
+    (for Oxigraph server: http://HOST:PORT/store), to serve it with KG_SPARQL_ENDPOINT."""
+    from server.remote_load import push as push_version
+
+    version = layout.live_version(store)
+    if version is None:
+        raise click.ClickException(f"no built store in {store}: run `ftkg build` first")
+    try:
+        graphs = push_version(version.directory, graph_store, lambda m: click.echo(f"  {m}"))
+    except OSError as error:
+        raise click.ClickException(f"{graph_store} refused the data: {error}") from None
+    click.echo(f"pushed {version.name}: {graphs} graphs to {graph_store}", err=True)
+
+
 def _write(output: bytes) -> None:
     sys.stdout.buffer.write(output)
     if not output.endswith(b"\n"):

@@ -25,7 +25,7 @@ def ready() -> Response:
     runner = query_runner()
     try:
         store_open = bool(store.query("ASK { ?s ?p ?o }"))
-    except OSError:
+    except (OSError, ValueError):  # a remote engine that does not answer is a ValueError
         store_open = False
     body = {
         "status": "ready" if store_open else "unavailable",

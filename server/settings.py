@@ -70,6 +70,13 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Space-separated SPARQL endpoints that SERVICE clauses may call; empty: SERVICE refused.",
     ),
+    Setting(
+        "SPARQL_ENDPOINT",
+        "",
+        "A SPARQL 1.1 Protocol endpoint to query instead of the embedded store (Oxigraph "
+        "server, Virtuoso, QLever, GraphDB, Neptune); the build under STORE still provides "
+        "the dumps, search index and statistics. Empty: the embedded store.",
+    ),
     Setting("QUERY_WORKERS", 2, "Query worker processes per web worker process."),
     Setting(
         "WORKERS",

@@ -12,6 +12,7 @@ from typing import IO, Any, TypeVar
 import pyoxigraph as ox
 
 from server.build import layout
+from server.remote import RemoteStore
 
 T = TypeVar("T")
 
@@ -48,7 +49,7 @@ class KnowledgeStore:
     once; each named graph holds what one source states.
     """
 
-    store: ox.Store
+    store: ox.Store | RemoteStore  # RemoteStore: the same interface, over HTTP
     base_uri: str
     data_version: str
     built_at: str | None = None

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -26,6 +27,7 @@ from flask.testing import FlaskClient
 from server.app import create_app
 from server.build import geography
 from server.build.pipeline import build_in_memory
+from server.remote import RemoteStore
 from server.store import KnowledgeStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +45,52 @@ def knowledge_store() -> KnowledgeStore:
 def app(knowledge_store: KnowledgeStore) -> Flask:
     """The app serving the in-memory graph."""
     return create_app({"TESTING": True, "KNOWLEDGE_STORE": knowledge_store})
+
+
+@pytest.fixture(scope="session")
+def remote_endpoint(
+    knowledge_store: KnowledgeStore, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Oxigraph server (PyPI ``oxigraph``) holding the same quads, read-only on a loopback
+    port; yields its SPARQL endpoint."""
+    work = tmp_path_factory.mktemp("oxigraph-server")
+    quads = work / "graph.nq"
+    knowledge_store.store.dump(str(quads), format=ox.RdfFormat.N_QUADS)
+    binary = str(Path(sys.executable).with_name("oxigraph"))
+    location = str(work / "store")
+    loaded = subprocess.run(
+        [binary, "load", "--location", location, "--file", str(quads)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    port = free_port()
+    log_path = work / "server.log"
+    with (
+        log_path.open("w") as log,
+        subprocess.Popen(
+            [binary, "serve-read-only", "--location", location, "--bind", f"127.0.0.1:{port}"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        ) as process,
+    ):
+        endpoint = f"http://127.0.0.1:{port}/query"
+        wait_until_up(endpoint + "?query=ASK%7B%7D", process, log_path)
+        try:
+            yield endpoint
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def backend_store(name: str, request: pytest.FixtureRequest) -> KnowledgeStore:
+    """The test graph behind the embedded store, or behind Oxigraph server over HTTP."""
+    embedded: KnowledgeStore = request.getfixturevalue("knowledge_store")
+    if name == "embedded":
+        return embedded
+    endpoint = request.getfixturevalue("remote_endpoint")
+    return KnowledgeStore(RemoteStore(endpoint), BASE, embedded.data_version)
 
 
 @pytest.fixture

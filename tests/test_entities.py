@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import BASE, copy_sources
+from conftest import BASE, backend_store, copy_sources
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS
 
 from server.app import create_app
@@ -24,6 +24,16 @@ LILLE = rdflib.URIRef(BASE + "id/ecosystem/lille")
 CHROME = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 SAFARI = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def app(request):
+    """The app on the embedded store, then on the same graph in Oxigraph server over the
+    SPARQL 1.1 Protocol: every test of this module holds for both backends."""
+    from server.app import create_app
+
+    store = backend_store(request.param, request)
+    return create_app({"TESTING": True, "KNOWLEDGE_STORE": store})
 
 
 @pytest.mark.parametrize(

@@ -126,26 +126,38 @@ class Hammer:
         self._thread.join()
 
 
-def test_a_new_build_is_served_at_once_without_a_failed_request_or_a_stale_cache(tmp_path):
+def test_a_new_build_rolls_out_to_two_replicas_without_a_failed_request_or_stale_cache(
+    tmp_path,
+):
+    # Two instances on different ports over one store directory: replicas behind a load
+    # balancer, each following the live link by itself.
     sources = copy_sources(tmp_path / "src")
     store = tmp_path / "store"
     build = ("build", "--store", str(store), "--base-uri", BASE, "--source", str(sources))
     assert ftkg(*build).returncode == 0
-    with serving(store, tmp_path, WORKERS="2", SOURCE_DIR=str(sources)) as url:
-        before = health(url)["data_version"]
-        for _ in range(4):  # every worker caches the old document
+    with (
+        serving(store, tmp_path, WORKERS="1", SOURCE_DIR=str(sources)) as first,
+        serving(store, tmp_path, WORKERS="1", SOURCE_DIR=str(sources)) as second,
+    ):
+        replicas = (first, second)
+        before = health(first)["data_version"]
+        for url in replicas:  # each caches the old document
             _, old_headers, old_body = fetch(url, LILLE)
+            assert fetch(url, LILLE)[1].get("x-cache") == "hit"
         assert b'"French Tech Lille"@fr' in old_body
         _relabel(sources, '"French Tech Lille"@fr', '"French Tech Lille Métropole"@fr')
-        with Hammer(url) as hammer:
+        with Hammer(first) as one, Hammer(second) as two:
             done = ftkg(*build)
             assert done.returncode == 0, done.stderr
             deadline = time.monotonic() + 20
-            while health(url)["data_version"] == before and time.monotonic() < deadline:
+            while time.monotonic() < deadline and any(
+                health(url)["data_version"] == before for url in replicas
+            ):
                 time.sleep(0.1)
-            time.sleep(0.5)  # the hammer goes on over the new version too
-        after = [fetch(url, LILLE) for _ in range(4)]
-    assert hammer.outcomes and set(hammer.outcomes) == {200}
+            time.sleep(0.5)  # the hammers go on over the new version too
+        after = [fetch(url, LILLE) for url in replicas]
+    for hammer in (one, two):
+        assert hammer.outcomes and set(hammer.outcomes) == {200}
     for status, headers, body in after:
         assert status == 200
         assert '"French Tech Lille Métropole"@fr'.encode() in body

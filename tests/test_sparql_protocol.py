@@ -13,7 +13,7 @@ import json
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import BASE
+from conftest import BASE, backend_store
 
 FTKG = BASE + "ontology#"
 LILLE_AWARDS = "SELECT ?a WHERE { ?a <ontology#awardee> <id/ecosystem/lille> } ORDER BY ?a"
@@ -33,6 +33,16 @@ def bindings(response) -> list[dict]:
 
 
 # --- the three ways to send a query (Protocol §2.1.1–2.1.3) ----------------------------------
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def app(request):
+    """The app on the embedded store, then on the same graph in Oxigraph server over the
+    SPARQL 1.1 Protocol: every test of this module holds for both backends."""
+    from server.app import create_app
+
+    store = backend_store(request.param, request)
+    return create_app({"TESTING": True, "KNOWLEDGE_STORE": store})
 
 
 def test_get_query_answers_sparql_results_json_by_default(client):

@@ -1,0 +1,216 @@
+"""A store on another engine, reached over the SPARQL 1.1 Protocol.
+
+For users who outgrow one machine: the app runs unchanged on Oxigraph server, Virtuoso,
+QLever, GraphDB or Neptune. ``RemoteStore`` offers the part of ``pyoxigraph.Store`` the app
+uses (``query``, ``quads_for_pattern``, ``contains_named_graph``) and answers with real
+pyoxigraph terms and results, parsed from the engine's SPARQL Results JSON and Turtle, so
+everything downstream (serialisers, pages, the endpoint) is the code the embedded store runs.
+
+Terms are never pasted into query text by hand: they are written by pyoxigraph's own
+N-Triples serialisation into a VALUES block (SPARQL 1.1 Query §10.2).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+from urllib.error import HTTPError, URLError
+
+import pyoxigraph as ox
+from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+# Where a group graph pattern opens: after WHERE, or after the query form when WHERE is
+# omitted. Strings, IRIs and comments are skipped so a brace inside them is not taken.
+_TOKENS = re.compile(
+    r"""'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|<[^<>"{}|^`\\\s]*>"""
+    r"""|\#[^\n]*|(?P<where>\bWHERE\b)|(?P<brace>\{)""",
+    re.IGNORECASE | re.DOTALL,
+)
+BLANK_NODE_MEMORY = 50_000
+
+
+class RemoteQueryError(ValueError):
+    """The engine failed a query or could not be reached; the message says what happened."""
+
+
+class RemoteSyntaxError(SyntaxError):
+    """The engine found the query malformed (HTTP 400); ``msg`` is what it said."""
+
+
+# Oxigraph's parser reports "error at LINE:COLUMN"; the BASE we put before the first line
+# shifts the columns of line 1, which is shifted back so the position is the user's.
+_POSITION = re.compile(r"error at 1:(\d+)")
+
+
+def with_bindings(query: str, bindings: Mapping[str, Term]) -> str:
+    """``query`` with ``bindings`` given as a VALUES block opening its WHERE clause.
+
+    Equivalent to pyoxigraph's substitutions for the queries the app runs: the bound
+    variables are in scope of every pattern and FILTER of the top-level group.
+    """
+    if not bindings:
+        return query
+    names = " ".join(f"?{name}" for name in bindings)
+    row = " ".join(str(term) for term in bindings.values())
+    block = f" VALUES ({names}) {{ ({row}) }} "
+    position = _group_start(query)
+    return query[:position] + block + query[position:]
+
+
+def _group_start(query: str) -> int:
+    after_where = False
+    first_brace: int | None = None
+    for match in _TOKENS.finditer(query):
+        if match.group("where"):
+            after_where = True
+        elif match.group("brace"):
+            if after_where:
+                return match.end()
+            if first_brace is None:
+                first_brace = match.end()
+    if first_brace is None:
+        raise ValueError("the query has no group graph pattern to bind variables in")
+    return first_brace
+
+
+def _engine_message(error: QueryBadFormed, shift: int) -> str:
+    said = str(error).split("Response:", 1)[-1].strip()
+    if said.startswith(("b'", 'b"')):
+        said = said[2:-1]
+    return _POSITION.sub(lambda m: f"error at 1:{max(1, int(m.group(1)) - shift)}", said)
+
+
+class RemoteStore:
+    """The app's view of a SPARQL endpoint, with pyoxigraph's query interface."""
+
+    def __init__(self, endpoint: str, timeout: float = 30.0) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+        # Blank node labels are scoped to one result (SPARQL 1.1 Query §4.1.4), so a blank
+        # node cannot be asked about later: its description comes with the triple leading
+        # to it, and is remembered here (bounded) for the caller's next question.
+        self._blank_nodes: OrderedDict[str, list[ox.Quad]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def query(
+        self,
+        query: str,
+        base_iri: str | None = None,
+        substitutions: Mapping[ox.Variable, Term] | None = None,
+        default_graph: Sequence[ox.NamedNode] | None = None,
+        named_graphs: Sequence[ox.NamedNode] | None = None,
+        **_options: Any,
+    ) -> Any:
+        """Evaluate ``query`` on the engine: QuerySolutions, QueryBoolean, or triples."""
+        text = with_bindings(query, {v.value: t for v, t in (substitutions or {}).items()})
+        # On the first line, not before it, so that line numbers in errors stay the user's.
+        prologue = f"BASE {ox.NamedNode(base_iri)} " if base_iri else ""
+        text = prologue + text
+        client = SPARQLWrapper(self.endpoint)
+        client.setMethod(POST)
+        client.setTimeout(max(1, int(self.timeout)))
+        client.setQuery(text)
+        for graph in default_graph or ():
+            client.addDefaultGraph(graph.value)
+        for graph in named_graphs or ():
+            client.addNamedGraph(graph.value)
+        graph_query = client.queryType in {"CONSTRUCT", "DESCRIBE"}
+        client.setReturnFormat(TURTLE if graph_query else JSON)
+        try:
+            with client.query().response as response:
+                data = response.read()
+        except QueryBadFormed as error:
+            raise RemoteSyntaxError(_engine_message(error, len(prologue))) from None
+        except (SPARQLWrapperException, HTTPError) as error:
+            raise RemoteQueryError(f"{self.endpoint} refused the query: {error}") from None
+        except (URLError, TimeoutError, OSError) as error:
+            raise RemoteQueryError(f"{self.endpoint} did not answer: {error}") from None
+        if graph_query:
+            return [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.TURTLE)]
+        return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+
+    def quads_for_pattern(
+        self,
+        subject: Term | None,
+        predicate: ox.NamedNode | None,
+        obj: Term | None,
+        graph_name: ox.NamedNode | ox.DefaultGraph | None = None,
+    ) -> Iterator[ox.Quad]:
+        """The quads matching the pattern (None: any), with blank-node objects described."""
+        if isinstance(subject, ox.BlankNode):
+            yield from self._remembered(subject, predicate, obj, graph_name)
+            return
+        bindings = {
+            name: term
+            for name, term in (("s", subject), ("p", predicate), ("o", obj))
+            if term is not None
+        }
+        if isinstance(graph_name, ox.DefaultGraph):
+            pattern = "{ ?s ?p ?o }"
+        elif graph_name is None:
+            pattern = "{ { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+        else:
+            bindings["g"] = graph_name
+            pattern = "{ GRAPH ?g { ?s ?p ?o } }"
+        query = (
+            "SELECT ?s ?p ?o ?g ?bp ?bo WHERE { "
+            f"{pattern} OPTIONAL {{ ?o ?bp ?bo FILTER(isBlank(?o)) }} }}"
+        )
+        quads: dict[tuple[str, str, str, str], ox.Quad] = {}
+        described: dict[str, list[ox.Quad]] = {}
+        variables = {ox.Variable(name): term for name, term in bindings.items()}
+        for row in self.query(query, substitutions=variables):
+            s, p, o = row["s"], row["p"], row["o"]
+            s = subject if subject is not None else s
+            p = predicate if predicate is not None else p
+            o = obj if obj is not None else o
+            g = row["g"] if row["g"] is not None else graph_name
+            if g is None:
+                g = ox.DefaultGraph()
+            quad = ox.Quad(s, p, o, g)
+            quads.setdefault((str(s), str(p), str(o), str(g)), quad)
+            if isinstance(o, ox.BlankNode) and row["bp"] is not None:
+                inner = ox.Quad(o, row["bp"], row["bo"], ox.DefaultGraph())
+                described.setdefault(o.value, [])
+                if inner not in described[o.value]:
+                    described[o.value].append(inner)
+        self._remember(described)
+        yield from quads.values()
+
+    def contains_named_graph(self, graph: ox.NamedNode) -> bool:
+        """Whether the engine holds a named graph called ``graph``."""
+        found = self.query(
+            "ASK WHERE { GRAPH ?g { ?s ?p ?o } }", substitutions={ox.Variable("g"): graph}
+        )
+        return bool(found)
+
+    def _remember(self, described: dict[str, list[ox.Quad]]) -> None:
+        with self._lock:
+            for label, quads in described.items():
+                self._blank_nodes[label] = quads
+                self._blank_nodes.move_to_end(label)
+            while len(self._blank_nodes) > BLANK_NODE_MEMORY:
+                self._blank_nodes.popitem(last=False)
+
+    def _remembered(
+        self,
+        subject: ox.BlankNode,
+        predicate: ox.NamedNode | None,
+        obj: Term | None,
+        graph_name: ox.NamedNode | ox.DefaultGraph | None,
+    ) -> Iterator[ox.Quad]:
+        with self._lock:
+            quads = list(self._blank_nodes.get(subject.value, ()))
+        for quad in quads:
+            if predicate is not None and quad.predicate != predicate:
+                continue
+            if obj is not None and quad.object != obj:
+                continue
+            if graph_name is not None and not isinstance(graph_name, ox.DefaultGraph):
+                continue
+            yield quad
