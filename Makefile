@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 YASGUI := server/static/vendor/yasgui
 
-.PHONY: install build serve test lint browser
+.PHONY: install build serve test lint browser bench-tools bench
 
 $(BIN)/ftkg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,5 +41,16 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	  else echo "chromium missing and not root: the browser tests will be skipped"; fi; }
 
-test: lint browser
+# wrk drives the benchmark (and its smoke run in the tests); install it when missing.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; \
+	  else echo "wrk missing and not root: the benchmark smoke test will be skipped"; fi; }
+
+test: lint browser bench-tools
 	$(BIN)/pytest
+
+# Our server against Oxigraph server and Virtuoso on the same data (see bench/README.md).
+bench: install bench-tools
+	$(BIN)/python bench/compare.py

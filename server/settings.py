@@ -79,19 +79,22 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("QUERY_WORKERS", 2, "Query worker processes per web worker process."),
     Setting(
+        "QUEUE_TIMEOUT",
+        5.0,
+        "Seconds a query waits for a free query worker before a 503 with Retry-After.",
+    ),
+    Setting(
         "WORKERS",
         os.cpu_count() or 2,
         "Web worker processes `ftkg serve` runs; default: one per CPU core.",
     ),
-    Setting("THREADS", 8, "Threads per web worker process."),
     Setting(
-        "WORKER_TIMEOUT_MARGIN",
-        30.0,
-        "Seconds past the query deadline after which a silent web worker is restarted.",
+        "THREADS",
+        32,
+        "Threads per web worker process; most wait on query workers or clients, so that "
+        "cached answers still flow while slow queries run.",
     ),
-    Setting(
-        "ACCESS_LOG", "", "Where `ftkg serve` writes its access log ('-': stdout); empty: none."
-    ),
+    Setting("ACCESS_LOG", "", "Any non-empty value: `ftkg serve` logs every request."),
     Setting(
         "RESPONSE_CACHE_MB",
         64,

@@ -124,8 +124,9 @@ def _formats(
 
 def _answer(job: Job) -> Response:
     runner = query_runner()
-    deadline = time.monotonic() + float(current_app.config["QUERY_TIMEOUT"])
-    messages = runner.run(job, deadline)
+    now = time.monotonic()
+    deadline = now + float(current_app.config["QUERY_TIMEOUT"])
+    messages = runner.run(job, deadline, now + float(current_app.config["QUEUE_TIMEOUT"]))
     try:
         first = next(messages)
     except QueryTimeout:

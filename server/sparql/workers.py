@@ -46,8 +46,11 @@ class WorkerCrashed(Exception):
 class QueryRunner(Protocol):
     """Something that answers jobs as a stream of engine messages."""
 
-    def run(self, job: Job, deadline: float) -> Iterator[tuple[Any, ...]]:
-        """The messages of ``job``; raise if ``deadline`` (time.monotonic) passes first."""
+    def run(
+        self, job: Job, deadline: float, wait_until: float | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """The messages of ``job``; raise if ``deadline`` (time.monotonic) passes first, or
+        if no worker is free by ``wait_until``."""
         ...
 
     def close(self) -> None:
@@ -80,8 +83,11 @@ class _Worker:
         self.ready = False
 
     def wait_ready(self, timeout: float) -> bool:
-        if not self.ready and self.connection.poll(timeout):
-            self.ready = self.connection.recv() == ("ready",)
+        try:
+            if not self.ready and self.connection.poll(timeout):
+                self.ready = self.connection.recv() == ("ready",)
+        except (EOFError, OSError):
+            return False  # it died while starting (killed, or the store vanished)
         return self.ready
 
     def kill(self) -> None:
@@ -95,6 +101,23 @@ class _Worker:
             self.connection.send(None)
         self.process.join(timeout=2)
         self.kill()
+
+
+# How long the rest of a result abandoned by its client may take to arrive before its worker
+# is killed instead of reused.
+DRAIN_SECONDS = 0.05
+
+
+def _drained(connection: Connection, seconds: float) -> bool:
+    """Read and drop messages until the job's last one; whether it came within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    try:
+        while (remaining := deadline - time.monotonic()) > 0 and connection.poll(remaining):
+            if connection.recv()[0] in {"end", "error", "abort"}:
+                return True
+    except (EOFError, OSError):
+        return False
+    return False
 
 
 class ProcessQueries:
@@ -152,9 +175,16 @@ class ProcessQueries:
                 return worker
             self._discard(worker)
 
-    def run(self, job: Job, deadline: float) -> Iterator[tuple[Any, ...]]:
-        """Send ``job`` to an idle worker and yield its messages until the last one."""
-        worker = self._acquire(deadline)
+    def run(
+        self, job: Job, deadline: float, wait_until: float | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Send ``job`` to an idle worker and yield its messages until the last one.
+
+        Waiting for a free worker stops at ``wait_until``: under overload a quick 503 with
+        Retry-After beats holding a web thread (which could be sending cached answers) until
+        the query deadline.
+        """
+        worker = self._acquire(min(deadline, wait_until or deadline))
         finished = False
         try:
             worker.connection.send(job)
@@ -171,6 +201,11 @@ class ProcessQueries:
                 yield message
                 if finished:
                     return
+        except GeneratorExit:
+            # The client left. A worker that has already written the rest of a small result
+            # into the pipe is drained and kept: killing it would cost a process start.
+            finished = _drained(worker.connection, DRAIN_SECONDS)
+            raise
         finally:
             # A worker that did not finish (deadline, crash, or the client went away and the
             # generator was closed) may still be evaluating: it is killed, never reused.
@@ -201,7 +236,9 @@ class InProcessQueries:
         """No worker processes."""
         return []
 
-    def run(self, job: Job, deadline: float) -> Iterator[tuple[Any, ...]]:
+    def run(
+        self, job: Job, deadline: float, wait_until: float | None = None
+    ) -> Iterator[tuple[Any, ...]]:
         """The job's messages, computed here (no deadline can interrupt pyoxigraph)."""
         messages: list[tuple[Any, ...]] = []
         execute(self.store, job, messages.append)

@@ -1,0 +1,243 @@
+"""Compare our server with Oxigraph server and Virtuoso on the same data, in one run.
+
+    .venv/bin/python -m bench.compare            # full run: builds a fresh store, ~15 min
+    .venv/bin/python -m bench.compare --smoke --store var/store   # < 2 min, Oxigraph only
+
+Builds our store (timed) unless --store is given, loads its N-Quads dump into Oxigraph
+(`oxigraph load` + `optimize`) and Virtuoso (bulk loader), draws random parameters from the
+data, then serves each in turn on a loopback port and measures dereferencing, a query mix,
+the example queries, throughput with wrk and peak memory. Prints a markdown table of ratios
+to Oxigraph server and writes every figure to bench/results/<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+# Run as a script (python bench/compare.py) or a module: the repository root must be importable.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.harness import procs, report, servers, suite, virtuoso, workload  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, help="a built store root: skip our (timed) build")
+    parser.add_argument("--smoke", action="store_true", help="tiny run: Oxigraph and us only")
+    parser.add_argument("--no-virtuoso", action="store_true", help="leave Virtuoso out")
+    parser.add_argument("--seconds", type=float, help="length of each wrk run")
+    parser.add_argument("--workers", type=int, help="`ftkg serve --workers` (default: its own)")
+    parser.add_argument("--seed", type=int, default=20260404)
+    parser.add_argument("--out", type=Path, help="results JSON (default bench/results/...)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    return parser.parse_args(argv)
+
+
+def check_tools() -> None:
+    """Fail early, with how to install it, when a required program is missing."""
+    procs.require("wrk", "apt-get install wrk (or `make bench-tools`)")
+    procs.require("oxigraph", ".venv/bin/pip install oxigraph (in the dev extras)")
+
+
+def build_ours(scratch: Path, log: Path) -> tuple[Path, dict[str, Any]]:
+    """A fresh store built by ``ftkg build`` (validation, dumps and indexes included), timed."""
+    store = scratch / "ours"
+    seconds = procs.run_logged(servers.ftkg_command("build", "--store", str(store)), log, cwd=ROOT)
+    return store, {"seconds": seconds}
+
+
+def _split(dump: Path, directory: Path, parts: int) -> tuple[list[Path], int]:
+    suffix = dump.name.removesuffix(".gz").rsplit(".", 1)[1]
+    files = [directory / f"{suffix}-{i}.{suffix}" for i in range(parts)]
+    outputs = [path.open("w", encoding="utf-8") for path in files]
+    count = 0
+    try:
+        with gzip.open(dump, "rt", encoding="utf-8") as source:
+            for line in source:
+                outputs[count % parts].write(line)
+                count += 1
+    finally:
+        for output in outputs:
+            output.close()
+    return files, count
+
+
+def split_dumps(store: Path, directory: Path, parts: int) -> dict[str, Any]:
+    """The store's dumps, decompressed (untimed) into ``parts`` files each so that the peers'
+    loaders can use every core.
+
+    Our store holds the named graphs (one per source: the N-Quads dump) and, as its default
+    graph, their merge (the N-Triples dump): Oxigraph gets both, so it holds exactly our
+    quads and answers the same queries without a union default graph. Virtuoso gets the
+    named graphs only, since it already answers queries without FROM over all its graphs.
+    """
+    live = store / "live"
+    found = {}
+    for suffix in ("nq", "nt"):
+        dumps = [p for p in sorted(live.rglob(f"*.{suffix}.gz")) if "labels" not in p.name]
+        if not dumps:
+            raise RuntimeError(f"no .{suffix}.gz dump under {live}")
+        found[suffix] = dumps[0]
+    directory.mkdir(parents=True, exist_ok=True)
+    named, quads = _split(found["nq"], directory, parts)
+    merged, triples = _split(found["nt"], directory, parts)
+    return {
+        "named_graph_files": named,
+        "default_graph_files": merged,
+        "named_graph_quads": quads,
+        "default_graph_triples": triples,
+        "dumps": [str(path) for path in found.values()],
+    }
+
+
+def with_rate(load: dict[str, Any]) -> dict[str, Any]:
+    """``load`` with statements (triples or quads) loaded per second added."""
+    return {**load, "triples_per_second": load["statements"] / load["seconds"]}
+
+
+def serve_and_measure(name: str, launcher: Any, plan: suite.Plan, scratch: Path) -> dict[str, Any]:
+    """Run the whole plan against one server while sampling its process tree's memory."""
+    print(f"\n== {report.TITLES[name]}", flush=True)
+    with launcher as launched:
+        endpoint = launched[0] if isinstance(launched, tuple) else launched
+        with procs.MemorySampler(endpoint.pid) as memory:
+            result = suite.run(endpoint, plan, scratch / name, log=lambda m: print(m, flush=True))
+        result["memory"] = {"peak_rss": memory.peak_rss, "peak_pss": memory.peak_pss}
+    return result
+
+
+def measure_virtuoso(
+    scratch: Path,
+    base: str,
+    dump: dict[str, Any],
+    plan: suite.Plan,
+    loads: dict[str, dict[str, Any]],
+    results: dict[str, Any],
+) -> None:
+    """Load Virtuoso (timed) on a first start, then measure it on a fresh second start, so
+    its memory and caches reflect serving, not loading."""
+    directory = scratch / "virtuoso"
+    print("\nloading Virtuoso ...", flush=True)
+    log = scratch / "logs" / "virtuoso.log"
+    with virtuoso.serve(directory, scratch / "data", base, log) as (_, isql_port):
+        seconds = virtuoso.load(dump["named_graph_files"], base + "graph/unnamed", isql_port, log)
+    loads[servers.VIRTUOSO] = {"seconds": seconds, "statements": dump["named_graph_quads"]}
+    results["servers"][servers.VIRTUOSO] = serve_and_measure(
+        servers.VIRTUOSO, virtuoso.serve(directory, scratch / "data", base, log), plan, scratch
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the comparison; print the table; 0 on success."""
+    args = parse_args(argv)
+    check_tools()
+    scratch = Path(tempfile.mkdtemp(prefix="ftkg-bench-"))
+    logs = scratch / "logs"
+    logs.mkdir()
+    results: dict[str, Any] = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "servers": {},
+        "skipped": {},
+    }
+    try:
+        loads: dict[str, dict[str, Any]] = {}
+        if args.store:
+            store = args.store.resolve()
+        else:
+            print("building our store (timed) ...", flush=True)
+            store, loads[servers.OURS] = build_ours(scratch, logs / "build.log")
+        base = json.loads((store / "live" / "build.json").read_text(encoding="utf-8"))["base_uri"]
+        dump = split_dumps(store, scratch / "data", os.cpu_count() or 1)
+        statements = dump["named_graph_quads"] + dump["default_graph_triples"]
+        results["data"] = {k: v for k, v in dump.items() if not k.endswith("files")}
+        if servers.OURS in loads:
+            loads[servers.OURS]["statements"] = statements
+        print(f"loading {statements} quads into Oxigraph ...", flush=True)
+        load, optimize = servers.load_oxigraph(
+            dump["named_graph_files"] + dump["default_graph_files"],
+            scratch / "oxigraph",
+            logs / "oxigraph.log",
+        )
+        loads[servers.OXIGRAPH] = {
+            "seconds": load + optimize,
+            "load": load,
+            "optimize": optimize,
+            "statements": statements,
+        }
+
+        sample = workload.draw_sample(scratch / "oxigraph", base, args.seed)
+        examples = workload.example_calls(ROOT / "queries", base)
+        plan = suite.make_plan(sample, examples, args.seed, args.smoke)
+        if args.seconds:
+            plan.seconds = args.seconds
+        results["plan"] = plan.describe() | {"entity_kinds": sample.kinds}
+
+        results["servers"][servers.OXIGRAPH] = serve_and_measure(
+            servers.OXIGRAPH,
+            servers.oxigraph(scratch / "oxigraph", base, logs / "oxigraph.log"),
+            plan,
+            scratch,
+        )
+        results["servers"][servers.OURS] = serve_and_measure(
+            servers.OURS,
+            servers.ours(store, base, logs / "ours.log", args.workers, plan.timeout),
+            plan,
+            scratch,
+        )
+        reason = (
+            "not in --smoke runs"
+            if args.smoke
+            else "--no-virtuoso"
+            if args.no_virtuoso
+            else virtuoso.ensure_installed()
+        )
+        if reason:
+            results["skipped"][servers.VIRTUOSO] = reason
+        else:
+            try:
+                measure_virtuoso(scratch, base, dump, plan, loads, results)
+            except (RuntimeError, OSError) as error:
+                # A failing peer must not cost the figures already measured for the others.
+                results["skipped"][servers.VIRTUOSO] = f"failed: {str(error)[:500]}"
+        for name, load_figures in loads.items():
+            if name in results["servers"]:
+                results["servers"][name]["load"] = with_rate(load_figures)
+    finally:
+        if args.keep:
+            print(f"scratch kept in {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    table = report.markdown(results)
+    results["table"] = table
+    out = (
+        args.out
+        or RESULTS / f"{time.strftime('%Y%m%dT%H%M%S')}{'-smoke' if args.smoke else ''}.json"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    print("\n" + table)
+    print(f"\nresults: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pieces of the comparison benchmark run by ``bench/compare.py``."""

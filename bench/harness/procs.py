@@ -1,0 +1,188 @@
+"""Child processes: free loopback ports, process groups, readiness, and tree memory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+
+
+class ToolMissing(RuntimeError):
+    """A program the benchmark needs is not installed."""
+
+
+def require(tool: str, hint: str) -> str:
+    """The path of ``tool`` on PATH (or next to this Python), or a clear error saying how to
+    install it."""
+    found = shutil.which(tool) or shutil.which(tool, path=str(Path(sys.executable).parent))
+    if not found:
+        raise ToolMissing(f"`{tool}` is missing: {hint}")
+    return found
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        return probe.getsockname()[1]
+
+
+def run_logged(command: Sequence[str], log: Path, **kwargs: object) -> float:
+    """Run ``command`` to completion, output to ``log``; its wall time in seconds.
+
+    Raises with the log's tail when it fails, so a broken loader is never timed as fast.
+    """
+    start = time.perf_counter()
+    with log.open("ab") as out:
+        result = subprocess.run(
+            command, stdout=out, stderr=subprocess.STDOUT, check=False, **kwargs
+        )
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        tail = log.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{command[0]} failed ({result.returncode}):\n{tail}")
+    return elapsed
+
+
+@contextmanager
+def process_group(
+    command: Sequence[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start ``command`` in its own session; on exit kill the whole group, children included
+    (gunicorn workers, query worker processes), so no run leaks a server."""
+    out = log.open("ab")
+    process = subprocess.Popen(
+        command,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        stop_group(process)
+        out.close()
+
+
+def stop_group(process: subprocess.Popen[bytes], grace: float = 10) -> None:
+    """SIGTERM the process group of ``process``, then SIGKILL it if it lingers."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace)
+    # Children may outlive a leader that exited on SIGTERM: sweep the group regardless.
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=grace)
+
+
+def wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
+    """Poll ``url`` until it answers (any HTTP status); fail with the log if the server dies."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = log.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"server at {url} did not start:\n{tail}") from None
+            time.sleep(0.2)
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: fields start after the last ')'.
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+        tree.setdefault(parent, []).append(int(entry.name))
+    return tree
+
+
+def tree_pids(root: int) -> list[int]:
+    """``root`` and all its descendants alive now."""
+    tree, pids, todo = _children(), [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(tree.get(pid, []))
+    return pids
+
+
+def _kib(path: Path, field: str) -> int:
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def tree_memory(root: int) -> tuple[int, int]:
+    """(RSS, PSS) in bytes summed over the process tree of ``root``.
+
+    RSS counts pages shared by forked workers once per worker; PSS splits them, so both are
+    kept: RSS is the figure asked for, PSS says how much of it is double counting.
+    """
+    rss = pss = 0
+    for pid in tree_pids(root):
+        rss += _kib(Path(f"/proc/{pid}/status"), "VmRSS:")
+        pss += _kib(Path(f"/proc/{pid}/smaps_rollup"), "Pss:")
+    return rss * 1024, pss * 1024
+
+
+class MemorySampler:
+    """Samples a process tree's memory in a background thread; keeps the peaks."""
+
+    def __init__(self, root: int, interval: float = 0.25) -> None:
+        self.root, self.interval = root, interval
+        self.peak_rss = self.peak_pss = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            rss, pss = tree_memory(self.root)
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time consumed so far by ``pid`` (with reaped children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text()
+    values = fields[fields.rindex(")") + 2 :].split()
+    ticks = sum(int(v) for v in values[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")

@@ -1,0 +1,128 @@
+"""The markdown table: absolute figures per server, with ratios to Oxigraph server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bench.harness.servers import OURS, OXIGRAPH, VIRTUOSO
+
+TITLES = {OURS: "ftkg (ours)", OXIGRAPH: "Oxigraph server", VIRTUOSO: "Virtuoso"}
+Results = dict[str, Any]
+Getter = Callable[[Results], tuple[float, str] | None]
+
+
+def _get(data: Results, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _number(value: float) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _latency(kind: str, phase: str) -> Getter:
+    def get(server: Results) -> tuple[float, str] | None:
+        figure = _get(server, "sequential", kind, phase)
+        if not figure or not figure["count"]:
+            return None
+        return figure["p50"], f"{_number(figure['p50'])} / {_number(figure['p90'])}"
+
+    return get
+
+
+def _rps(workload: str, run: str) -> Getter:
+    def get(server: Results) -> tuple[float, str] | None:
+        figure = _get(server, "throughput", workload, run)
+        if not figure or not figure["requests"]:
+            return None
+        return figure["rps"], _number(figure["rps"])
+
+    return get
+
+
+def _field(*keys: str, scale: float = 1.0) -> Getter:
+    def get(server: Results) -> tuple[float, str] | None:
+        value = _get(server, *keys)
+        if value is None or not server:
+            return None
+        value = value if scale == 1 else value * scale  # counts stay integers
+        return value, _number(value)
+
+    return get
+
+
+def _examples(key: str) -> Getter:
+    def get(server: Results) -> tuple[float, str] | None:
+        figures = _get(server, "examples")
+        if not figures:
+            return None
+        done, total = figures["completed"], len(figures["queries"])
+        return figures[key], f"{_number(figures[key])} [{done}/{total} in time]"
+
+    return get
+
+
+def rows(results: Results) -> list[tuple[str, Getter]]:
+    """(row label, how to read the figure from one server's results), in table order."""
+    plan = results["plan"]
+    table: list[tuple[str, Getter]] = [
+        ("build / load, s (ours: full `ftkg build`)", _field("load", "seconds")),
+        ("build / load, triples/s", _field("load", "triples_per_second")),
+    ]
+    for kind in plan["sequential_kinds"]:
+        for phase in ("cold", "warm"):
+            table.append((f"{kind}: p50 / p90 ms, {phase}", _latency(kind, phase)))
+    table.append(("examples (queries/*.rq): total ms, cold", _examples("cold_total_ms")))
+    table.append(("examples (queries/*.rq): total ms, warm", _examples("warm_total_ms")))
+    for workload in plan["throughput_workloads"]:
+        for run in plan["runs"]:
+            if workload == "examples" and run.endswith("cold"):
+                continue
+            table.append((f"{workload}: req/s @{run}", _rps(workload, run)))
+    table += [
+        ("peak memory, process tree RSS MB", _field("memory", "peak_rss", scale=1e-6)),
+        ("peak memory, process tree PSS MB", _field("memory", "peak_pss", scale=1e-6)),
+        ("errors (non-200, connection), all phases", _field("errors")),
+        ("timeouts (60 s; 3 s in --smoke), all phases", _field("timeouts")),
+        ("wrk client CPU, max % of a core", _field("max_wrk_cpu_share", scale=100)),
+    ]
+    return table
+
+
+def markdown(results: Results) -> str:
+    """The comparison table; each cell ``figure (ratio to Oxigraph server)``."""
+    servers = [name for name in (OURS, OXIGRAPH, VIRTUOSO) if name in results["servers"]]
+    reference = results["servers"].get(OXIGRAPH, {})
+    lines = [
+        "| | " + " | ".join(TITLES[name] for name in servers) + " |",
+        "| --- |" + " --- |" * len(servers),
+    ]
+    for label, get in rows(results):
+        base = get(reference)
+        cells = []
+        for name in servers:
+            figure = get(results["servers"][name])
+            if figure is None:
+                cells.append("–")
+            elif base is None or not base[0] or label.startswith(("errors", "timeouts", "wrk")):
+                cells.append(figure[1])
+            else:
+                cells.append(f"{figure[1]} ({figure[0] / base[0]:.2f}x)")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    notes = [
+        "",
+        "Ratios are server / Oxigraph server: above 1 is better for req/s and triples/s, "
+        "below 1 is better for ms, s and MB.",
+    ]
+    notes += [f"Skipped {name}: {reason}" for name, reason in results.get("skipped", {}).items()]
+    return "\n".join(lines + notes)

@@ -1,0 +1,139 @@
+"""The servers compared: ours (``ftkg serve``), Oxigraph server and Virtuoso.
+
+Each launcher is a context manager yielding a running :class:`Endpoint` bound to a free
+loopback port, and killing the server's whole process group on exit.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.harness import procs
+from bench.harness.workload import DEREF_FORMATS, SPARQL_JSON, Call
+
+OURS, OXIGRAPH, VIRTUOSO = "ours", "oxigraph", "virtuoso"
+# Longer query strings go in a form POST, as YASGUI does: Oxigraph server refuses request
+# heads over 8 kB, and a long URL is not how clients send long queries anyway.
+MAX_GET_URL = 4000
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A call as an HTTP request for one server (``body`` is a form, or empty for GET)."""
+
+    method: str
+    path: str
+    accept: str
+    body: str = ""
+
+
+@dataclass
+class Endpoint:
+    """A running server: where to send requests, and how to render a call for it."""
+
+    name: str
+    port: int
+    sparql_path: str
+    base: str
+    pid: int
+    native_pages: bool = False
+
+    @property
+    def root(self) -> str:
+        """The server's root URL."""
+        return f"http://{procs.LOOPBACK}:{self.port}"
+
+    def render(self, call: Call) -> Rendered | None:
+        """The HTTP request for ``call``, or None if this server has no equivalent (HTML
+        entity pages on a bare SPARQL engine)."""
+        if not call.is_deref:
+            return self._sparql(call.target, SPARQL_JSON)
+        accept, suffix = DEREF_FORMATS[call.kind]
+        if self.native_pages:
+            kind, key = call.target[len(self.base + "id/") :].split("/", 1)
+            if suffix is None:
+                return Rendered("GET", f"/page/{kind}/{key}", accept)
+            return Rendered("GET", f"/data/{kind}/{key}{suffix}", accept)
+        if suffix is None:
+            return None
+        return self._sparql(f"DESCRIBE <{call.target}>", accept)
+
+    def _sparql(self, query: str, accept: str) -> Rendered:
+        form = urllib.parse.urlencode({"query": query})
+        if len(form) <= MAX_GET_URL:
+            return Rendered("GET", f"{self.sparql_path}?{form}", accept)
+        return Rendered("POST", self.sparql_path, accept, form)
+
+
+def ftkg_command(*args: str) -> list[str]:
+    """The ``ftkg`` command line, run with this interpreter as a user would."""
+    return [sys.executable, "-m", "server.cli", *args]
+
+
+def supports_workers() -> bool:
+    """Whether ``ftkg serve`` has the production ``--workers`` option yet."""
+    result = subprocess.run(
+        ftkg_command("serve", "--help"), capture_output=True, text=True, check=False
+    )
+    return "--workers" in result.stdout
+
+
+@contextmanager
+def ours(
+    store: Path, base: str, log: Path, workers: int | None, query_timeout: float
+) -> Iterator[Endpoint]:
+    """``ftkg serve`` on ``store`` (a built store root).
+
+    Its query deadline is the client's patience: a query the client gave up on is stopped
+    then, instead of holding a query worker and a core for the default 30 s.
+    """
+    port = procs.free_port()
+    command = ftkg_command(
+        "serve", "--store", str(store), "--host", procs.LOOPBACK, "--port", str(port)
+    )
+    if workers and supports_workers():
+        command += ["--workers", str(workers)]
+    settings = {"KG_QUERY_TIMEOUT": str(query_timeout)}
+    with procs.process_group(command, log, env=settings) as process:
+        procs.wait_http(f"http://{procs.LOOPBACK}:{port}/health/ready", process, log)
+        yield Endpoint(OURS, port, "/sparql", base, process.pid, native_pages=True)
+
+
+@contextmanager
+def oxigraph(location: Path, base: str, log: Path) -> Iterator[Endpoint]:
+    """``oxigraph serve-read-only`` on a store holding our quads (default graph included).
+
+    Without ``--timeout-s``: Oxigraph 0.5 starts a thread per query to enforce it, which at
+    thousands of requests a second exhausts threads (EAGAIN) and crashes the server.
+    """
+    binary = procs.require("oxigraph", "pip install oxigraph (dev extras)")
+    port = procs.free_port()
+    command = [
+        binary,
+        "serve-read-only",
+        "--location",
+        str(location),
+        "--bind",
+        f"{procs.LOOPBACK}:{port}",
+    ]
+    with procs.process_group(command, log) as process:
+        procs.wait_http(f"http://{procs.LOOPBACK}:{port}/query?query=ASK%7B%7D", process, log)
+        yield Endpoint(OXIGRAPH, port, "/query", base, process.pid)
+
+
+def load_oxigraph(files: list[Path], location: Path, log: Path) -> tuple[float, float]:
+    """``oxigraph load`` of ``files`` (in parallel, one per core) then ``optimize``;
+    (load seconds, optimize seconds)."""
+    binary = procs.require("oxigraph", "pip install oxigraph (dev extras)")
+    load = procs.run_logged(
+        [binary, "load", "--location", str(location), "--file", *map(str, files)], log
+    )
+    optimize = procs.run_logged([binary, "optimize", "--location", str(location)], log)
+    return load, optimize
