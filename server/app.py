@@ -77,6 +77,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["PREFIXES"] = project_prefixes(store.base_uri)
     app.extensions["ftkg.examples"] = examples.load_all(Path(app.config["SOURCE_DIR"]) / "queries")
 
+    # Registered before CORS and compression: after-request hooks run in reverse order, so
+    # what is kept is the response as sent, CORS headers and content coding included.
+    caching.install_response_cache(app)
     # Reads are public: any origin may call them (Fetch standard's CORS protocol).
     CORS(app, origins="*", send_wildcard=True, expose_headers=EXPOSED_HEADERS, max_age=86400)
     # Compressed when the client accepts it; streamed responses are compressed as they go.
@@ -85,7 +88,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip", "deflate"])
     app.config["COMPRESS_REGISTER"] = False
     compress = Compress(app)
-    caching.install_response_cache(app)
 
     @app.after_request
     def compressed(response: Response) -> Response:
@@ -161,10 +163,13 @@ def _live_data(config: Mapping[str, Any]) -> LiveData:
 
     def open_live() -> ServedVersion:
         store = KnowledgeStore.open_live(root)
+        name = store.version_dir.name if store.version_dir else None
         if endpoint:
             # Queries go to the engine; the build's by-products are still read from disk.
+            # No response cache: the engine's content may change (a push) under one version.
             store.store = RemoteStore(endpoint, float(config["QUERY_TIMEOUT"]))
-        return served(store, store.version_dir.name if store.version_dir else None)
+            return ServedVersion(store, _query_runner(store, workers), ResponseCache(0), name)
+        return served(store, name)
 
     live = LiveData(open_live(), root, open_live)
     atexit.register(live.close)
@@ -176,7 +181,8 @@ def _serve_one_version_per_request(app: Flask, live: LiveData) -> None:
 
     @app.before_request
     def use_current_version() -> None:
-        g.setdefault(VERSION_KEY, live.acquire())
+        if VERSION_KEY not in g:
+            g.setdefault(VERSION_KEY, live.acquire())
 
     @app.after_request
     def release_when_sent(response: Response) -> Response:

@@ -36,6 +36,7 @@ class ServedVersion:
     name: str | None = None  # the version directory's name; None when not swappable
     _users: int = 0
     _retired: bool = False
+    _closed: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def enter(self) -> None:
@@ -60,6 +61,10 @@ class ServedVersion:
             self._close()
 
     def _close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
         log.info("closing data version %s", self.store.data_version)
         # Stopping query workers joins processes: off the request's thread.
         threading.Thread(target=self._shutdown, name="ftkg-retire", daemon=True).start()
@@ -117,12 +122,12 @@ class LiveData:
             if (self._root / layout.LIVE).readlink().name == self._current.name:
                 return
             fresh = self._opener()
+            old, self._current = self._current, fresh
         except Exception:
             log.exception("could not open the new data version; still serving the old one")
             return
         finally:
             self._swapping.release()
-        old, self._current = self._current, fresh
         log.info("now serving data version %s (was %s)", fresh.store.data_version, old.name)
         old.retire()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -32,6 +33,8 @@ _TOKENS = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 BLANK_NODE_MEMORY = 50_000
+# Results are read whole before parsing: bounded, so one query cannot exhaust memory.
+MAX_RESULT_BYTES = 256 * 2**20
 
 
 class RemoteQueryError(ValueError):
@@ -119,17 +122,25 @@ class RemoteStore:
             client.addDefaultGraph(graph.value)
         for graph in named_graphs or ():
             client.addNamedGraph(graph.value)
+        if client.isSparqlUpdateRequest():
+            # Read-only service: SPARQLWrapper would send it as an update, which an engine
+            # taking updates on the same URL would run.
+            raise RemoteSyntaxError("updates are not accepted: this endpoint only answers queries")
         graph_query = client.queryType in {"CONSTRUCT", "DESCRIBE"}
         client.setReturnFormat(TURTLE if graph_query else JSON)
         try:
             with client.query().response as response:
-                data = response.read()
+                data = response.read(MAX_RESULT_BYTES + 1)
         except QueryBadFormed as error:
             raise RemoteSyntaxError(_engine_message(error, len(prologue))) from None
         except (SPARQLWrapperException, HTTPError) as error:
             raise RemoteQueryError(f"{self.endpoint} refused the query: {error}") from None
         except (URLError, TimeoutError, OSError) as error:
             raise RemoteQueryError(f"{self.endpoint} did not answer: {error}") from None
+        if len(data) > MAX_RESULT_BYTES:
+            raise RemoteQueryError(
+                f"the result is larger than {MAX_RESULT_BYTES // 2**20} MB; add a LIMIT"
+            )
         if graph_query:
             return [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.TURTLE)]
         return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
@@ -163,9 +174,16 @@ class RemoteStore:
         )
         quads: dict[tuple[str, str, str, str], ox.Quad] = {}
         described: dict[str, list[ox.Quad]] = {}
+        # Labels are only meaningful within one result, and engines reuse them across
+        # results: made unique to this call before they are remembered.
+        call = uuid.uuid4().hex[:12]
+
+        def own(term: Any) -> Any:
+            return ox.BlankNode(f"{call}{term.value}") if isinstance(term, ox.BlankNode) else term
+
         variables = {ox.Variable(name): term for name, term in bindings.items()}
         for row in self.query(query, substitutions=variables):
-            s, p, o = row["s"], row["p"], row["o"]
+            s, p, o = own(row["s"]), row["p"], own(row["o"])
             s = subject if subject is not None else s
             p = predicate if predicate is not None else p
             o = obj if obj is not None else o
@@ -175,7 +193,7 @@ class RemoteStore:
             quad = ox.Quad(s, p, o, g)
             quads.setdefault((str(s), str(p), str(o), str(g)), quad)
             if isinstance(o, ox.BlankNode) and row["bp"] is not None:
-                inner = ox.Quad(o, row["bp"], row["bo"], ox.DefaultGraph())
+                inner = ox.Quad(o, row["bp"], own(row["bo"]), ox.DefaultGraph())
                 described.setdefault(o.value, [])
                 if inner not in described[o.value]:
                     described[o.value].append(inner)

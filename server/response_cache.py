@@ -13,6 +13,9 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+# What an entry costs beyond its body and key: the objects holding it.
+ENTRY_OVERHEAD = 512
+
 
 @dataclass(frozen=True)
 class CachedResponse:
@@ -21,6 +24,11 @@ class CachedResponse:
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+
+    def cost(self, key: str) -> int:
+        """Bytes this entry holds, counted against the cache's budget."""
+        header_bytes = sum(len(name) + len(value) for name, value in self.headers)
+        return len(self.body) + len(key) + header_bytes + ENTRY_OVERHEAD
 
 
 class ResponseCache:
@@ -43,7 +51,7 @@ class ResponseCache:
 
     @property
     def size(self) -> int:
-        """Bytes of bodies held now."""
+        """Bytes held now (bodies, keys, headers and overhead)."""
         return self._bytes
 
     def __len__(self) -> int:
@@ -59,18 +67,18 @@ class ResponseCache:
 
     def put(self, key: str, response: CachedResponse) -> bool:
         """Keep ``response`` under ``key`` if it fits, evicting the least recently used."""
-        cost = len(response.body)
+        cost = response.cost(key)
         if not self.enabled or cost > self.max_bytes // 8:
             return False
         with self._lock:
             previous = self._entries.pop(key, None)
             if previous is not None:
-                self._bytes -= len(previous.body)
+                self._bytes -= previous.cost(key)
             self._entries[key] = response
             self._bytes += cost
             while self._bytes > self.max_bytes:
-                _, evicted = self._entries.popitem(last=False)
-                self._bytes -= len(evicted.body)
+                evicted_key, evicted = self._entries.popitem(last=False)
+                self._bytes -= evicted.cost(evicted_key)
         return True
 
     def clear(self) -> None:

@@ -92,3 +92,10 @@ def test_an_engine_that_does_not_answer_is_a_clear_error():
     store = RemoteStore(f"http://127.0.0.1:{free_port()}/query", timeout=2)
     with pytest.raises(ValueError, match="did not answer"):
         store.query("ASK { ?s ?p ?o }")
+
+
+def test_an_update_is_never_sent_to_the_engine(pushed):
+    store = RemoteStore(pushed + "query")
+    with pytest.raises(SyntaxError, match="updates are not accepted"):
+        store.query("DELETE WHERE { ?s ?p ?o }")
+    assert count(pushed + "query") > 0

@@ -63,6 +63,13 @@ def test_a_repeated_request_is_answered_from_the_cache_with_the_same_bytes(live_
     assert {h["content-type"] for h in hits} == {"text/turtle; charset=utf-8"}
 
 
+def test_a_cached_response_keeps_its_cors_headers(live_server):
+    answers = fetch_repeatedly(live_server, LILLE, Origin="https://example.org")
+    hits = [headers for _, headers, _ in answers if headers.get("x-cache") == "hit"]
+    assert hits
+    assert {h.get("access-control-allow-origin") for h in hits} == {"*"}
+
+
 def test_a_cached_response_keeps_its_encoding_apart_from_the_plain_one(live_server):
     plain = fetch_repeatedly(live_server, "page/ecosystem/lille")
     gzipped = fetch_repeatedly(live_server, "page/ecosystem/lille", **{"Accept-Encoding": "gzip"})

