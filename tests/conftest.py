@@ -47,41 +47,49 @@ def app(knowledge_store: KnowledgeStore) -> Flask:
     return create_app({"TESTING": True, "KNOWLEDGE_STORE": knowledge_store})
 
 
+@contextmanager
+def oxigraph_server(location: Path, log_path: Path, *, read_only: bool) -> Iterator[str]:
+    """Oxigraph server (PyPI ``oxigraph``) on ``location`` at a loopback port; yields its root
+    URL (``query`` and ``store`` below it)."""
+    binary = str(Path(sys.executable).with_name("oxigraph"))
+    mode = "serve-read-only" if read_only else "serve"
+    port = free_port()
+    with (
+        log_path.open("w") as log,
+        subprocess.Popen(
+            [binary, mode, "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        ) as process,
+    ):
+        root = f"http://127.0.0.1:{port}/"
+        wait_until_up(root + "query?query=ASK%7B%7D", process, log_path)
+        try:
+            yield root
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def remote_endpoint(
     knowledge_store: KnowledgeStore, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """Oxigraph server (PyPI ``oxigraph``) holding the same quads, read-only on a loopback
-    port; yields its SPARQL endpoint."""
+    """Oxigraph server holding the same quads, read-only; yields its SPARQL endpoint."""
     work = tmp_path_factory.mktemp("oxigraph-server")
     quads = work / "graph.nq"
     knowledge_store.store.dump(str(quads), format=ox.RdfFormat.N_QUADS)
+    location = work / "store"
     binary = str(Path(sys.executable).with_name("oxigraph"))
-    location = str(work / "store")
     loaded = subprocess.run(
-        [binary, "load", "--location", location, "--file", str(quads)],
+        [binary, "load", "--location", str(location), "--file", str(quads)],
         capture_output=True,
         text=True,
         check=False,
     )
     assert loaded.returncode == 0, loaded.stderr
-    port = free_port()
-    log_path = work / "server.log"
-    with (
-        log_path.open("w") as log,
-        subprocess.Popen(
-            [binary, "serve-read-only", "--location", location, "--bind", f"127.0.0.1:{port}"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        ) as process,
-    ):
-        endpoint = f"http://127.0.0.1:{port}/query"
-        wait_until_up(endpoint + "?query=ASK%7B%7D", process, log_path)
-        try:
-            yield endpoint
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with oxigraph_server(location, work / "server.log", read_only=True) as root:
+        yield root + "query"
 
 
 def backend_store(name: str, request: pytest.FixtureRequest) -> KnowledgeStore:

@@ -4,16 +4,13 @@ Protocol, then served with KG_SPARQL_ENDPOINT, answering what the embedded store
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import free_port, ftkg, serving, wait_until_up
+from conftest import free_port, ftkg, oxigraph_server, serving
 
 from server.remote import RemoteStore, with_bindings
 
@@ -24,26 +21,10 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    """A writable Oxigraph server (PyPI ``oxigraph``) on a loopback port; yields its root URL."""
+    """A writable Oxigraph server; yields its root URL."""
     work = tmp_path_factory.mktemp("engine")
-    port = free_port()
-    binary = str(Path(sys.executable).with_name("oxigraph"))
-    log_path = work / "engine.log"
-    with (
-        log_path.open("w") as log,
-        subprocess.Popen(
-            [binary, "serve", "--location", str(work / "db"), "--bind", f"127.0.0.1:{port}"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        ) as process,
-    ):
-        root = f"http://127.0.0.1:{port}/"
-        wait_until_up(root + "query?query=ASK%7B%7D", process, log_path)
-        try:
-            yield root
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with oxigraph_server(work / "db", work / "engine.log", read_only=False) as root:
+        yield root
 
 
 @pytest.fixture(scope="module")
