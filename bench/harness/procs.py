@@ -61,7 +61,7 @@ def process_group(
     command: Sequence[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start ``command`` in its own session; on exit kill the whole group, children included
-    (gunicorn workers, query worker processes), so no run leaks a server."""
+    (web workers, query worker processes), so no run leaks a server."""
     out = log.open("ab")
     process = subprocess.Popen(
         command,
