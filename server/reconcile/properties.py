@@ -16,20 +16,14 @@ from typing import Any
 import pyoxigraph as ox
 
 from server.search.index import Entity, SearchIndex
+from server.search.kinds import KINDS
 from server.store import KnowledgeStore
 
 GEO = "http://rdf.insee.fr/def/geo#"
-TERRITORIES = (
-    "commune",
-    "commune-deleguee",
-    "commune-associee",
-    "arrondissement-municipal",
-    "arrondissement",
-    "epci",
-    "departement",
-    "region",
-    "collectivite-outre-mer",
-)
+# The kinds the search index marks as territories, in its order (largest first).
+TERRITORIES = tuple(kind.key for kind in KINDS.values() if kind.territory)
+# Every territory lies in a région, but an overseas collectivity (no région).
+IN_A_REGION = tuple(kind for kind in TERRITORIES if kind != "collectivite-outre-mer")
 COMMUNES = ("commune", "commune-deleguee", "commune-associee", "arrondissement-municipal")
 LABELLED = ("ecosystem", *TERRITORIES)
 
@@ -255,16 +249,7 @@ PROPERTIES = {
             "Region",
             "La ou les régions où se trouve le territoire.",
             "The region(s) the territory lies in.",
-            (
-                "commune",
-                "commune-deleguee",
-                "commune-associee",
-                "arrondissement-municipal",
-                "arrondissement",
-                "epci",
-                "departement",
-                "region",
-            ),
+            IN_A_REGION,
             GEO + "subdivisionDe",
             _containers("region"),
         ),
