@@ -82,7 +82,7 @@ def main() -> int:
         command = servers.ftkg_command(
             "serve", "--store", str(args.store), "--host", procs.LOOPBACK, "--port", str(port)
         )
-        with procs.process_group(command, work / "server.log") as server:
+        with procs.process_group(command, work / "server.log", env=servers.UNLIMITED) as server:
             procs.wait_http(
                 f"http://{procs.LOOPBACK}:{port}/health/ready", server, work / "server.log"
             )

@@ -11,11 +11,9 @@ from typing import Any
 from flask import Flask, Response, g, request, url_for
 from flask_compress import Compress
 from flask_cors import CORS
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import browse, caching, examples, health, home, ontology_docs, settings
+from server import browse, caching, examples, health, home, limits, ontology_docs, settings
 from server.build import layout
 from server.entities import views as entities
 from server.entities.presentation import WORDS, reader_language
@@ -97,7 +95,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return response
         return compress.after_request(response)
 
-    _rate_limits(app)
+    limits.install(
+        app,
+        [
+            ("RATE_LIMIT", [sparql.bp, graph_store.bp]),
+            ("SEARCH_RATE_LIMIT", [search.bp]),
+            ("RECONCILE_RATE_LIMIT", [reconcile.bp, reconcile_draft.bp]),
+        ],
+    )
 
     @app.context_processor
     def reader() -> dict[str, Any]:
@@ -224,18 +229,3 @@ def _compressible() -> list[str]:
         "application/sparql-results+xml",
         "application/xml",
     ]
-
-
-def _rate_limits(app: Flask) -> None:
-    limit = str(app.config["RATE_LIMIT"]).strip()
-    limiter = Limiter(
-        get_remote_address,
-        app=app,
-        storage_uri=app.config.get("RATE_LIMIT_STORAGE", "memory://"),
-        headers_enabled=True,
-        enabled=bool(limit),
-    )
-    if limit:
-        limiter.limit(limit)(sparql.bp)
-        limiter.limit(limit)(graph_store.bp)
-    app.extensions["ftkg.limiter"] = limiter

@@ -231,7 +231,12 @@ def serve(
     from server.app import create_app
     from server.serving import run
 
-    config: dict[str, object] = {"STORE": str(store), "WORKERS": workers, "THREADS": threads}
+    # The development server is one process: it holds each rate limit whole.
+    config: dict[str, object] = {
+        "STORE": str(store),
+        "WORKERS": 1 if dev else workers,
+        "THREADS": threads,
+    }
     if base_uri is not None:
         config["BASE_URI"] = base_uri
     try:

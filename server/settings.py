@@ -61,9 +61,28 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_BODY_BYTES", 1048576, "Largest request body accepted, in bytes."),
     Setting(
         "RATE_LIMIT",
-        "",
-        "Requests per client on the SPARQL endpoint, in flask-limiter syntax "
-        "(for example '60 per minute'); empty: no limit.",
+        "600 per minute",
+        "Requests per client address on the SPARQL endpoint and the graph store, in "
+        "flask-limiter syntax (for example '60 per minute'); empty: no limit.",
+    ),
+    Setting(
+        "SEARCH_RATE_LIMIT",
+        "1200 per minute",
+        "Requests per client address on /search (autocomplete asks once per keystroke); "
+        "empty: no limit.",
+    ),
+    Setting(
+        "RECONCILE_RATE_LIMIT",
+        "600 per minute",
+        "Requests per client address on the reconciliation services (each may carry a batch "
+        "of queries); empty: no limit.",
+    ),
+    Setting(
+        "RATE_LIMIT_STORAGE",
+        "memory://",
+        "Where rate limits are counted: memory:// (each web worker counts alone and enforces "
+        "its share of each limit) or a shared storage such as redis://host:6379 (counted "
+        "across workers and replicas; needs the storage's client library).",
     ),
     Setting(
         "SERVICE_ALLOWLIST",

@@ -33,6 +33,7 @@ from server.store import KnowledgeStore
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Not localhost on purpose: nothing may depend on the default base.
 BASE = "http://kg.test/"
+UNLIMITED = {"RATE_LIMIT": "", "SEARCH_RATE_LIMIT": "", "RECONCILE_RATE_LIMIT": ""}
 
 
 @pytest.fixture(scope="session")
@@ -204,6 +205,8 @@ def serving(store: Path, log_dir: Path, port: int | None = None, **settings: str
     """``ftkg serve`` on a loopback port (free, unless given) with ``KG_*`` settings; yields
     its root URL."""
     port = port or free_port()
+    # Many requests from one address: the rate limits are off unless a test sets them.
+    settings = {**UNLIMITED, **settings}
     env = {**os.environ, **{f"KG_{name}": value for name, value in settings.items()}}
     log_path = log_dir / f"server-{port}.log"
     command = [

@@ -72,6 +72,11 @@ class Endpoint:
         return Rendered("POST", self.sparql_path, accept, form)
 
 
+# Every rate limit of ``ftkg serve`` switched off (a benchmark sends thousands of requests a
+# second from one address).
+UNLIMITED = {"KG_RATE_LIMIT": "", "KG_SEARCH_RATE_LIMIT": "", "KG_RECONCILE_RATE_LIMIT": ""}
+
+
 def ftkg_command(*args: str) -> list[str]:
     """The ``ftkg`` command line, run with this interpreter as a user would."""
     return [sys.executable, "-m", "server.cli", *args]
@@ -100,7 +105,8 @@ def ours(
     )
     if workers and supports_workers():
         command += ["--workers", str(workers)]
-    settings = {"KG_QUERY_TIMEOUT": str(query_timeout)}
+    # The peers have no rate limits: ours are off too, or the load would mostly measure 429s.
+    settings = {"KG_QUERY_TIMEOUT": str(query_timeout), **UNLIMITED}
     with procs.process_group(command, log, env=settings) as process:
         procs.wait_http(f"http://{procs.LOOPBACK}:{port}/health/ready", process, log)
         yield Endpoint(OURS, port, "/sparql", base, process.pid, native_pages=True)

@@ -1,0 +1,73 @@
+"""Rate limits on the surfaces that cost the server work per request: SPARQL, search,
+reconciliation.
+
+Each surface has its own limit per client address (flask-limiter syntax, ``KG_*_RATE_LIMIT``);
+an exceeded limit is a 429 with ``Retry-After`` (RFC 6585 §4) and a message naming the limit.
+
+Counting happens where ``KG_RATE_LIMIT_STORAGE`` says. With the default ``memory://``, each
+web worker process counts on its own; so that the service as a whole never lets a client
+through more often than the published limit, each worker enforces its share of it (the limit
+divided by ``KG_WORKERS``, rounded up). A client whose requests all land on one worker (one
+keep-alive connection) is then held to that share: stricter than published, never looser.
+A shared storage (``redis://…``, ``memcached://…``) counts across workers and replicas, and
+each worker enforces the whole limit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from flask import Blueprint, Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
+
+LIMITER_EXTENSION = "ftkg.limiter"
+PER_PROCESS_STORAGE = "memory://"
+
+
+def per_worker(limit: str, workers: int, storage_uri: str) -> str:
+    """The limit one web worker enforces for a published ``limit``.
+
+    Raises ``ValueError`` (naming the setting's syntax) when ``limit`` cannot be parsed.
+    """
+    try:
+        items = parse_many(limit)
+    except ValueError:
+        raise ValueError(
+            f"rate limit {limit!r} is not in flask-limiter syntax, for example '60 per minute' "
+            "or '10 per second; 600 per hour'"
+        ) from None
+    if storage_uri != PER_PROCESS_STORAGE or workers <= 1:
+        return limit
+    return "; ".join(_share(item, workers) for item in items)
+
+
+def _share(item: RateLimitItem, workers: int) -> str:
+    amount = math.ceil(item.amount / workers)
+    return f"{amount} per {item.multiples} {item.GRANULARITY.name}"
+
+
+def install(app: Flask, surfaces: Iterable[tuple[str, Iterable[Blueprint]]]) -> Limiter:
+    """Limit each blueprint of ``surfaces`` by the setting named with it (empty: no limit)."""
+    storage_uri = str(app.config["RATE_LIMIT_STORAGE"]).strip() or PER_PROCESS_STORAGE
+    workers = max(1, int(app.config["WORKERS"]))
+    limits = {
+        setting: per_worker(str(app.config[setting]).strip(), workers, storage_uri)
+        for setting, _ in surfaces
+        if str(app.config[setting]).strip()
+    }
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=storage_uri,
+        headers_enabled=True,
+        enabled=bool(limits),
+    )
+    for setting, blueprints in surfaces:
+        if setting in limits:
+            for blueprint in blueprints:
+                limiter.limit(limits[setting])(blueprint)
+    app.extensions[LIMITER_EXTENSION] = limiter
+    return limiter
