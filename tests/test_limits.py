@@ -18,9 +18,7 @@ FTKG = "http://kg.test/ontology#"
 
 
 def limited_app(knowledge_store, **config):
-    return create_app(
-        {"TESTING": True, "KNOWLEDGE_STORE": knowledge_store, "WORKERS": 1, **config}
-    )
+    return create_app({"TESTING": True, "KNOWLEDGE_STORE": knowledge_store, "WORKERS": 1, **config})
 
 
 def test_each_worker_enforces_its_share_of_a_limit_counted_in_its_own_memory():
