@@ -100,6 +100,7 @@ def staging(root: Path, version: str) -> Iterator[Path]:
     versions = root / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(versions)
+    _remove_stale_links(root)
     directory = versions / f"{STAGING_PREFIX}{version}"
     directory.mkdir()
     try:
@@ -178,6 +179,14 @@ def _remove_stale_staging(versions: Path) -> None:
     # belongs to a build that died; it was never served.
     for leftover in versions.glob(f"{STAGING_PREFIX}*"):
         shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _remove_stale_links(root: Path) -> None:
+    # A build killed between making its temporary link and renaming it over ``live`` leaves
+    # the link behind; under the build lock, no other build is making one.
+    for leftover in root.glob(f".{LIVE}.*"):
+        if leftover.is_symlink():
+            leftover.unlink()
 
 
 def _fsync_directory(directory: Path) -> None:
