@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 YASGUI := server/static/vendor/yasgui
 
-.PHONY: install build serve test lint browser bench-tools bench
+.PHONY: install build serve test lint browser bench-tools bench faults
 
 $(BIN)/ftkg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,3 +54,8 @@ test: lint browser bench-tools
 # Our server against Oxigraph server and Virtuoso on the same data (see bench/README.md).
 bench: install bench-tools
 	$(BIN)/python bench/compare.py
+
+# Load with faults (see bench/README.md): 2 minutes of 32 clients, a query worker killed, a
+# runaway query, a client leaving mid-stream.
+faults: build
+	$(BIN)/python bench/faults.py
