@@ -19,7 +19,7 @@ from werkzeug.middleware.shared_data import SharedDataMiddleware
 from server import browse, caching, examples, health, home, ontology_docs, settings
 from server.build import layout
 from server.entities import views as entities
-from server.entities.presentation import WORDS, reader_language
+from server.entities.presentation import WORDS, outbound, reader_language
 from server.errors import register_error_handlers
 from server.fast_path import CachedResponses
 from server.harvest import catalog, crawlers, void
@@ -117,6 +117,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         lang = reader_language()
         return {"lang": lang, "words": WORDS[lang]}
 
+    app.add_template_filter(outbound)
     register_error_handlers(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(health.bp)
