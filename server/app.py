@@ -12,11 +12,12 @@ from flask import Flask, Response, g, request, url_for
 from flask_compress import Compress
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 from server import browse, caching, examples, health, home, limits, ontology_docs, settings
 from server.build import layout
 from server.entities import views as entities
-from server.entities.presentation import WORDS, reader_language
+from server.entities.presentation import WORDS, outbound, reader_language
 from server.errors import register_error_handlers
 from server.fast_path import CachedResponses
 from server.harvest import catalog, crawlers, void
@@ -28,6 +29,7 @@ from server.reconcile import v02 as reconcile
 from server.remote import RemoteStore
 from server.response_cache import ResponseCache
 from server.search import views as search
+from server.security import SecurityHeaders
 from server.sparql import graph_store
 from server.sparql import views as sparql
 from server.sparql.workers import InProcessQueries, ProcessQueries
@@ -35,6 +37,9 @@ from server.store import KnowledgeStore
 from server.web import LIVE_EXTENSION, VERSION_KEY
 
 log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_MAX_AGE = 3600
 
 # Headers a cross-origin client may read: caching, truncation, paging.
 EXPOSED_HEADERS = [
@@ -70,6 +75,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
         )
+    # Static files are answered before Flask (no routing, no hooks), with validators for 304s;
+    # not by Granian, which cannot add headers to the files it serves (see server.serving).
+    app.wsgi_app = SharedDataMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, {"/static": str(STATIC_DIR)}, cache_timeout=STATIC_MAX_AGE
+    )
+    # Outermost: every response, static files, cache hits and errors included.
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
 
     store = live.current.store
     app.config["PREFIXES"] = project_prefixes(store.base_uri)
@@ -110,6 +122,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         lang = reader_language()
         return {"lang": lang, "words": WORDS[lang]}
 
+    app.add_template_filter(outbound)
     register_error_handlers(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(health.bp)

@@ -41,7 +41,7 @@ class Term:
     kind: str
     label: str
     comment: str
-    relations: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    relations: list[tuple[str, list[tuple[str, str | None]]]] = field(default_factory=list)
     listing: str | None = None
     uses: int = 0
 
@@ -115,7 +115,7 @@ def _documentation(store: object, graph: ox.NamedNode, lang: str) -> dict[str, o
         }
         if not kinds:
             continue
-        relations: dict[str, list[tuple[str, str]]] = {}
+        relations: dict[str, list[tuple[str, str | None]]] = {}
         for quad in subject_quads:
             predicate = quad.predicate.value
             if predicate in (

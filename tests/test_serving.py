@@ -94,9 +94,10 @@ def test_last_modified_is_the_build_time_on_every_response(live_server, built_st
     assert stamps == {expected}
 
 
-def test_static_files_are_served_without_reaching_the_app(live_server):
+def test_static_files_are_served_with_their_type_and_nosniff(live_server):
     status, headers, body = fetch(live_server, "static/style.css")
     assert status == 200 and headers["content-type"].startswith("text/css") and body
+    assert headers["x-content-type-options"] == "nosniff"
 
 
 def _relabel(sources: Path, old: str, new: str) -> None:

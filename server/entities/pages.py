@@ -19,6 +19,7 @@ from server.entities.presentation import (
     literal_display,
     local_name,
     reader_language,
+    web_url,
 )
 from server.web import knowledge_store
 
@@ -104,6 +105,7 @@ class SourceView:
     date: str | None
     href: str | None
     page: str | None
+    page_href: str | None = None
 
 
 def render_entity(iri: str, path: str, page: int) -> str:
@@ -133,6 +135,7 @@ def render_entity(iri: str, path: str, page: int) -> str:
             date=s.date,
             href=link_for(s.document, store.base_uri).href if s.document else None,
             page=s.page,
+            page_href=s.page if s.page and web_url(s.page) else None,
         )
         for s in sources
     ]

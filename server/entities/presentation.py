@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
 from flask import request, url_for
+from markupsafe import Markup
 
 LANGUAGES = ("fr", "en")
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -125,15 +126,49 @@ def local_name(iri: str) -> str:
 
 @dataclass(frozen=True)
 class Link:
-    """Where an IRI leads a reader, and whether it leaves the site."""
+    """Where an IRI leads a reader (None: nowhere, it is shown as text), and whether it
+    leaves the site."""
 
-    href: str
+    href: str | None
     external: bool
+
+
+# The only schemes of the data's own addresses a page makes clickable. An allow-list: any
+# other scheme is a valid IRI too (RFC 3987), and javascript: or data: in an href would run
+# in, or stand in for, our origin when followed (HTML, "the javascript: URL special case").
+WEB_SCHEMES = frozenset({"http", "https"})
+# What the WHATWG URL parser drops before reading a scheme: leading C0 controls and spaces,
+# and ASCII tabs and newlines anywhere.
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+_TAB_AND_NEWLINE = {ord("\t"): None, ord("\n"): None, ord("\r"): None}
+
+
+def web_url(address: str) -> bool:
+    """Whether ``address`` is an absolute http(s) URL, safe to put in a link's href.
+
+    Read after the cleaning a browser does first, so that "java\tscript:" is not taken for a
+    relative path.
+    """
+    cleaned = address.lstrip(_C0_AND_SPACE).translate(_TAB_AND_NEWLINE)
+    return urlsplit(cleaned).scheme.lower() in WEB_SCHEMES
+
+
+# Links out go to addresses the data names, on sites we do not control: the page they open
+# gets no handle on ours (noopener: HTML link types), is not told which page sent the reader
+# (noreferrer), and earns no ranking from us (nofollow).
+OUTBOUND = Markup(' rel="noopener noreferrer nofollow" class="external"')
+
+
+def outbound(href: str | None) -> Markup:
+    """The attributes a link to ``href`` carries (a template filter): those of a link out for
+    an absolute web address (our own links are relative), none otherwise."""
+    return OUTBOUND if href and web_url(href) else Markup("")
 
 
 def link_for(iri: str, base_uri: str) -> Link:
     """Our own entities link to their pages, ontology terms to their documentation anchor,
-    graphs to what their source says; anything else links out."""
+    graphs to what their source says; other web addresses link out, and anything else
+    (``javascript:``, ``data:``, ``urn:``…) is not a link at all."""
     if iri.startswith(base_uri):
         rest = iri[len(base_uri) :]
         if rest.startswith("id/"):
@@ -142,8 +177,11 @@ def link_for(iri: str, base_uri: str) -> Link:
             return Link(url_for("ontology.document") + "#" + rest.split("#", 1)[1], False)
         if rest.startswith("graph/"):
             return Link(url_for("entities.graph", key=rest[6:]), False)
+        if rest.startswith(("/", "\\")):
+            # "/" + "/evil.example" would be a scheme-relative link to another host.
+            return Link(iri, False)
         return Link("/" + rest, False)
-    return Link(iri, True)
+    return Link(iri if web_url(iri) else None, True)
 
 
 def literal_display(literal: ox.Literal) -> str:

@@ -21,8 +21,9 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from markupsafe import Markup
 
-from server import __version__
+from server import __version__, security
 from server.entities.presentation import reader_language
 from server.errors import BadRequest, NotFound
 from server.reconcile import service
@@ -33,6 +34,30 @@ from server.web import knowledge_store, search_index
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 _CALLBACK = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
 PREVIEW_WIDTH, PREVIEW_HEIGHT = 420, 190
+# The preview card's only style, inline so that the card is one request; allowed by its hash.
+PREVIEW_STYLE = (
+    f"body {{ margin: 0; padding: .5rem .7rem; width: {PREVIEW_WIDTH}px; "
+    f"height: {PREVIEW_HEIGHT}px; overflow: hidden; box-sizing: border-box; "
+    "font: 13px/1.4 system-ui, sans-serif; color: #1d2330; }\n"
+    "h1 { font-size: 15px; margin: 0; }\n"
+    ".kind { color: #5b6474; margin: 0 0 .3rem; }\n"
+    "dl { margin: 0; display: grid; grid-template-columns: max-content 1fr; gap: 0 .6rem; }\n"
+    "dt { color: #5b6474; }\n"
+    "dd { margin: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }\n"
+    "a { color: #1f4fd1; }"
+)
+# Shown in a frame by reconciliation clients (OpenRefine at any address: Reconciliation
+# Service API §6), so no frame-ancestors; no script, form or image at all.
+PREVIEW_POLICY = security.policy(
+    {
+        "script-src": None,
+        "connect-src": None,
+        "img-src": None,
+        "style-src": security.style_hash(PREVIEW_STYLE),
+        "form-action": "'none'",
+        "frame-ancestors": None,
+    }
+)
 
 
 def context() -> Context:
@@ -265,7 +290,7 @@ def propose_properties() -> Response:
 
 
 @bp.get("/preview")
-def preview() -> str:
+def preview() -> Response:
     """A compact card for one entity, sized for OpenRefine's preview frame (§6)."""
     raw = request.args.get("id")
     if not raw:
@@ -279,14 +304,16 @@ def preview() -> str:
         for pid in ("departement", "region", "population", "inseeCode", "labelAwards", "awardDate")
         if (values := read_values(PROPERTIES[pid], ctx, entity))
     ]
-    return render_template(
+    page = render_template(
         "reconcile_preview.html",
         entity=entity,
         kind=service.type_info(entity.kind, ctx.lang).name,
         facts=facts,
-        width=PREVIEW_WIDTH,
-        height=PREVIEW_HEIGHT,
+        style=Markup(PREVIEW_STYLE),  # our constant, hashed in PREVIEW_POLICY: not escaped
     )
+    response = Response(page, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PREVIEW_POLICY
+    return response
 
 
 @bp.get("/properties/<pid>")

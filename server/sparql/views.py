@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from server import negotiation
+from server import negotiation, security
 from server.errors import BadRequest, Forbidden, HttpError, NotAcceptable, ServiceUnavailable
 from server.sparql import description, inspection, protocol
 from server.sparql.engine import Head, Job
@@ -213,7 +213,7 @@ def _description_or_editor() -> Response:
         and accept.best_match(offered) == HTML
         and accept.quality(HTML) > accept.quality("text/turtle")
     ):
-        return Response(render_template("sparql.html", **editor_context()), mimetype=HTML)
+        return editor_page()
     return service_description()
 
 
@@ -274,7 +274,14 @@ def editor_context() -> dict[str, Any]:
     }
 
 
+def editor_page() -> Response:
+    """The query editor page, under the policy YASGUI needs (``server.security``)."""
+    response = Response(render_template("sparql.html", **editor_context()), mimetype=HTML)
+    response.headers["Content-Security-Policy"] = security.EDITOR_POLICY
+    return response
+
+
 @bp.get("/query")
-def editor() -> str:
+def editor() -> Response:
     """The query editor, at an address of its own."""
-    return render_template("sparql.html", **editor_context())
+    return editor_page()
