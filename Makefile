@@ -1,13 +1,14 @@
 # The two set-up commands of the README, and their parts.
 #   make serve  - install, build the store from ontology/ and data/, serve it on http://localhost:8000/
 #   make test   - install with the dev tools, then lint and run the whole test suite
+#   make fuzz   - the long fuzzing run (over 10,000 generated requests) against a live server
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 YASGUI := server/static/vendor/yasgui
 
-.PHONY: install build serve test lint browser bench-tools bench faults
+.PHONY: install build serve test lint browser bench-tools bench faults fuzz
 
 $(BIN)/ftkg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,3 +60,9 @@ bench: install bench-tools
 # runaway query, a client leaving mid-stream.
 faults: build
 	$(BIN)/python bench/faults.py
+
+# The fuzzing suite at length: the same tests as in `make test`, with 600 examples each
+# instead of 20 (over 10,000 requests); prints the requests sent per family at the end.
+FUZZ_EXAMPLES ?= 600
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_fuzz.py -q

@@ -14,7 +14,17 @@ from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
-from server import browse, caching, examples, health, home, limits, ontology_docs, settings
+from server import (
+    browse,
+    caching,
+    examples,
+    health,
+    home,
+    limits,
+    ontology_docs,
+    openapi,
+    settings,
+)
 from server.build import layout
 from server.entities import views as entities
 from server.entities.presentation import WORDS, outbound, reader_language
@@ -138,6 +148,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(search.bp)
     app.register_blueprint(reconcile.bp)
     app.register_blueprint(reconcile_draft.bp)
+    app.register_blueprint(openapi.bp)
     caching.install(app)
     _describedby(app)
     log.info("serving data version %s (base %s)", store.data_version, store.base_uri)
@@ -145,7 +156,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _describedby(app: Flask) -> None:
-    """Link the home page and the endpoint to the dataset's descriptions (RFC 8288)."""
+    """Link the home page and the endpoint to the dataset's descriptions (RFC 8288), and to
+    the description of the HTTP surface (rel="service-desc", RFC 8631)."""
 
     @app.after_request
     def link(response: Response) -> Response:
@@ -153,6 +165,8 @@ def _describedby(app: Flask) -> None:
             links = [
                 f'<{url_for("void.description")}>; rel="describedby"; type="text/turtle"',
                 f'<{url_for("catalog.catalog")}>; rel="describedby"; type="text/turtle"',
+                f'<{url_for("openapi.description")}>; rel="service-desc"; '
+                f'type="{openapi.MEDIA_TYPE}"',
             ]
             existing = response.headers.get("Link")
             response.headers["Link"] = ", ".join(([existing] if existing else []) + links)

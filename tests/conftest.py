@@ -251,3 +251,11 @@ def wait_until_up(url: str, process: subprocess.Popen, log_path: Path, timeout: 
                 process.kill()
                 raise RuntimeError(f"server did not start:\n{log_path.read_text()}") from None
             time.sleep(0.1)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After a run that fuzzed, the requests sent and failures seen per family."""
+    fuzzing = sys.modules.get("fuzzing")
+    if fuzzing is not None and fuzzing.TALLY.sent:
+        terminalreporter.write_sep("-", "fuzzing: requests sent per family")
+        terminalreporter.write_line(fuzzing.TALLY.report())

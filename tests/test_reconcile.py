@@ -367,3 +367,68 @@ def test_a_draft_match_without_json_is_a_400(client):
     )
     assert response.status_code == 400
     assert "application/json" in response.get_data(as_text=True)
+
+
+# --- found by the fuzzing suite (tests/test_fuzz.py): wrong JSON is a 400, never a 500 --------
+
+
+def _refused(response, fragment: str) -> None:
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert fragment in response.get_data(as_text=True)
+
+
+def test_a_property_id_that_is_not_a_string_is_a_400(client):
+    queries = {"q0": {"query": "Lille", "properties": [{"pid": ["departement"], "v": "59"}]}}
+    _refused(client.post("/reconcile", data={"queries": json.dumps(queries)}), "unknown property")
+
+
+def test_an_extension_property_id_that_is_not_a_string_is_a_400(client):
+    extend = {"ids": ["commune/59350"], "properties": [{"id": {"a": 1}}]}
+    _refused(client.post("/reconcile", data={"extend": json.dumps(extend)}), "unknown property")
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ('{"q0": {"query": "Lille", "limit": NaN}}', "NaN is not a JSON value"),
+        ('{"q0": {"query": "Lille", "limit": 1e999}}', "the number 1e999 is too large"),
+        ("[" * 100_000 + "]" * 100_000, "nests arrays or objects too deeply"),
+        ("9" * 5000, "not valid JSON"),
+    ],
+    ids=["NaN", "infinite", "deep", "5000 digits"],
+)
+def test_a_batch_that_is_not_strict_json_is_a_400(client, raw, fragment):
+    # RFC 8259 §6: no NaN or Infinity in JSON; Python's parser takes them, or raises errors
+    # that are not JSONDecodeError.
+    _refused(client.post("/reconcile", data={"queries": raw}), fragment)
+
+
+def test_a_0_1_query_that_nests_too_deeply_is_read_as_text(client):
+    response = client.get("/reconcile", query_string={"query": "[" * 100_000})
+    assert response.status_code == 200
+
+
+def test_a_draft_match_quantifier_that_is_not_a_string_is_a_400(client):
+    body = {
+        "queries": [
+            {
+                "conditions": [
+                    {"matchType": "name", "propertyValue": "Lille", "matchQuantifier": ["any"]}
+                ]
+            }
+        ]
+    }
+    _refused(client.post("/reconcile/1.0-draft/match", json=body), "matchQuantifier must be")
+
+
+def test_a_draft_body_that_nests_too_deeply_is_a_400(client):
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post("/reconcile/1.0-draft/match", data=body, content_type="application/json")
+    _refused(response, "nests arrays or objects too deeply")
+
+
+def test_a_draft_body_that_is_not_utf8_is_a_400(client):
+    response = client.post(
+        "/reconcile/1.0-draft/extend", data=b'{"ids": ["\xff"]}', content_type="application/json"
+    )
+    _refused(response, "is not UTF-8")

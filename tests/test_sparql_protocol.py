@@ -642,3 +642,48 @@ def test_the_endpoint_is_rate_limited_by_default(knowledge_store):
     response = app.test_client().get("/sparql", query_string={"query": ASK_CAPITALE})
     assert response.status_code == 200
     assert response.headers["X-RateLimit-Limit"] == "600"
+
+
+# --- found by the fuzzing suite (tests/test_fuzz.py) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        "SELECT * WHERE " + "{" * 5000 + "}" * 5000,
+        "ASK { FILTER(" + "(" * 20000 + "1" + ")" * 20000 + ") }",
+        "ASK { FILTER(" + "!" * 20000 + "true) }",
+        "ASK { ?s <p> " + "(" * 400 + ")" * 400 + " }",
+    ],
+    ids=["groups", "parentheses", "negations", "collections"],
+)
+def test_a_query_nested_beyond_the_limit_is_a_400_before_it_reaches_a_worker(client, nested):
+    # Deeper, Oxigraph's recursive parser overflowed a query worker's stack (a 503 and a
+    # respawn) or spent minutes on nested collections.
+    response = client.post("/sparql", data=nested, content_type="application/sparql-query")
+    assert response.status_code == 400
+    assert "levels deep; at most 100 are accepted" in response.get_data(as_text=True)
+
+
+def test_a_query_nested_to_the_limit_is_answered(client):
+    query = "SELECT * WHERE " + "{" * 100 + "}" * 100
+    response = client.post("/sparql", data=query, content_type="application/sparql-query")
+    assert response.status_code == 200
+
+
+def test_brackets_inside_strings_and_iris_do_not_count_as_nesting(client):
+    query = 'ASK { BIND("' + "{(" * 200 + '" AS ?x) }'
+    response = client.post("/sparql", data=query, content_type="application/sparql-query")
+    assert response.status_code == 200
+
+
+def test_an_escape_beyond_unicode_is_answered_not_a_server_error(client):
+    # \U00110000 is no code point: the SERVICE scan's unescaping raised, unhandled (a 500).
+    response = client.get("/sparql", query_string={"query": "ASK {} # \\U00110000"})
+    assert response.status_code < 500
+
+
+def test_an_escape_beyond_unicode_still_cannot_hide_a_service_clause(client):
+    query = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } } # \\U00110000"
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 403

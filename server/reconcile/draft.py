@@ -58,10 +58,9 @@ def manifest() -> dict[str, Any]:
 
 
 def _json_body() -> Any:
-    body = request.get_json(silent=True)
-    if body is None:
+    if not request.is_json:
         raise BadRequest("send a JSON body with Content-Type: application/json")
-    return body
+    return service.parse_json(request.get_data(cache=True), "the body")
 
 
 def parse_query(raw: Any, position: int) -> MatchQuery:
@@ -75,7 +74,7 @@ def parse_query(raw: Any, position: int) -> MatchQuery:
             raise BadRequest(f"{where}: each condition must be an object, got {condition!r}")
         match_type, value = condition.get("matchType"), condition.get("propertyValue")
         quantifier = condition.get("matchQuantifier", "any")
-        if quantifier not in {"any", "all", "none"}:
+        if not isinstance(quantifier, str) or quantifier not in {"any", "all", "none"}:
             raise BadRequest(f"{where}: matchQuantifier must be any, all or none")
         if match_type == "name":
             if not isinstance(value, str):

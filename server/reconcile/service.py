@@ -7,6 +7,7 @@ translate between their wire formats and these functions.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,13 +62,42 @@ def type_info(kind: str, lang: str) -> TypeInfo:
     return TypeInfo(kind, kind_name(kind, lang), description)
 
 
-def parse_json(raw: str | None, parameter: str) -> Any:
+class _NotJson(ValueError):
+    """A number JSON cannot carry (RFC 8259 §6: no Infinity, no NaN)."""
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _NotJson(f"the number {text} is too large")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON value")
+
+
+def loads(raw: str | bytes) -> Any:
+    """Strict JSON (RFC 8259): a ``ValueError`` for anything else, however it is malformed."""
+    if isinstance(raw, bytes):
+        # Decoded here: json.loads would guess UTF-16 or UTF-32 too, and fail on bad bytes
+        # with an error that is not a JSONDecodeError (RFC 8259 §8.1: JSON is UTF-8).
+        raw = raw.decode("utf-8")
+    try:
+        return json.loads(raw, parse_float=_finite, parse_constant=_no_constant)
+    except RecursionError:
+        raise _NotJson("it nests arrays or objects too deeply") from None
+
+
+def parse_json(raw: str | bytes | None, parameter: str) -> Any:
     """The JSON of a form or query parameter, or a 400 saying what is wrong with it."""
     if raw is None:
         raise BadRequest(f"the {parameter} parameter is missing")
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as error:
+        return loads(raw)
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"{parameter} is not UTF-8 (byte {error.start}); JSON is UTF-8") from None
+    except ValueError as error:  # JSONDecodeError, _NotJson, an integer of 4,300+ digits
         raise BadRequest(f"{parameter} is not valid JSON: {error}") from None
 
 
@@ -102,7 +132,7 @@ def parse_limit(value: Any, where: str) -> int:
 
 def constraint(pid: Any, value: Any, where: str) -> Constraint:
     """A property constraint, its property checked."""
-    if pid not in PROPERTIES:
+    if not isinstance(pid, str) or pid not in PROPERTIES:
         raise BadRequest(
             f"{where}: unknown property {pid!r}; use one of {', '.join(sorted(PROPERTIES))}"
         )
@@ -201,7 +231,7 @@ def extension_request(payload: Any, base_uri: str) -> tuple[list[str], list[tupl
     wanted = []
     for item in properties:
         pid = item.get("id") if isinstance(item, dict) else None
-        if pid not in PROPERTIES:
+        if not isinstance(pid, str) or pid not in PROPERTIES:
             raise BadRequest(
                 f"unknown property {pid!r}; use one of {', '.join(sorted(PROPERTIES))}"
             )

@@ -222,8 +222,8 @@ def service_root() -> Response:
     if "query" in values:  # 0.1: one query, as text or as a JSON object
         raw = values["query"]
         try:
-            parsed = json.loads(raw)
-        except json.JSONDecodeError:
+            parsed = service.loads(raw)
+        except ValueError:  # not JSON: the text to reconcile
             parsed = raw
         if not isinstance(parsed, dict | str):
             parsed = raw

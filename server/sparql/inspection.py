@@ -6,6 +6,11 @@ first, with a tokenizer that knows SPARQL's comments, strings, IRIs and codepoin
 (SPARQL 1.1 Query §19.2: ``\\uXXXX`` escapes are processed before parsing, so
 ``\\u0053ERVICE`` is ``SERVICE``). When it cannot make sense of the text and the text mentions
 "service" anywhere, the check fails closed: the query is refused.
+
+The scan also measures how deeply the query nests: Oxigraph's parser is recursive, so a few
+thousand nested groups, parentheses or prefix operators overflow a worker's stack and kill it,
+and nested collections take time that grows as a power of their depth (200 levels: 11 s).
+``MAX_NESTING`` is far beyond what people and query builders write.
 """
 
 from __future__ import annotations
@@ -15,6 +20,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+MAX_NESTING = 100
+_OPENING = {"{", "(", "["}
+_CLOSING = {"}", ")", "]"}
+# Prefix operators the parser also descends into, one level each: ! (NOT), ^ (inverse path),
+# unary + and -.
+_PREFIX_OPERATORS = {"!", "^", "+", "-"}
 UPDATE_KEYWORDS = {
     "INSERT",
     "DELETE",
@@ -56,6 +67,7 @@ class QueryProfile:
 
     form: str | None = None  # SELECT, ASK, CONSTRUCT, DESCRIBE, or UPDATE
     services: list[str | None] = field(default_factory=list)  # None: a variable endpoint
+    nesting: int = 0  # the deepest nesting of brackets and prefix operators
 
 
 def unescape(text: str) -> str:
@@ -82,7 +94,7 @@ def profile(text: str, base_iri: str) -> QueryProfile:
     tokens = _tokens(unescape(text))
     prefixes: dict[str, str] = {}
     base = base_iri
-    result = QueryProfile()
+    result = QueryProfile(nesting=nesting(tokens))
     index = 0
     while index < len(tokens):
         kind, value = tokens[index]
@@ -110,6 +122,27 @@ def profile(text: str, base_iri: str) -> QueryProfile:
     return result
 
 
+def nesting(tokens: list[tuple[str, str]]) -> int:
+    """How deep the brackets and chains of prefix operators go (strings and IRIs aside)."""
+    deepest = depth = chain = 0
+    for kind, value in tokens:
+        if kind != "other":
+            chain = 0
+            continue
+        if value in _OPENING:
+            depth += 1
+            chain = 0
+        elif value in _CLOSING:
+            depth = max(0, depth - 1)
+            chain = 0
+        elif value in _PREFIX_OPERATORS:
+            chain += 1
+        else:
+            chain = 0
+        deepest = max(deepest, depth + chain)
+    return deepest
+
+
 def _target(
     tokens: list[tuple[str, str]], index: int, prefixes: dict[str, str], base: str
 ) -> str | None:
@@ -130,6 +163,16 @@ def safe_profile(text: str, base_iri: str) -> QueryProfile:
     try:
         return profile(text, base_iri)
     except (Unreadable, ValueError):
-        if "service" in unescape(text).lower():
-            return QueryProfile(services=[None])
-        return QueryProfile()
+        # The escapes themselves may be what failed (\U00110000 is no code point): the
+        # nesting is then measured on the text as sent.
+        depth = nesting(_tokens(text))
+        if "service" in text.lower() or "service" in _unescape_leniently(text).lower():
+            return QueryProfile(services=[None], nesting=depth)
+        return QueryProfile(nesting=depth)
+
+
+def _unescape_leniently(text: str) -> str:
+    try:
+        return unescape(text)
+    except ValueError:
+        return text

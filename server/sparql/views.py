@@ -43,6 +43,7 @@ def endpoint() -> Response:
     query_request = protocol.parse(request)
     store = knowledge_store()
     profile = inspection.safe_profile(query_request.query, store.base_uri)
+    _refuse_too_deep(profile)
     _refuse_what_is_disabled(profile)
     results_format, graph_format = _formats(profile.form)
     job = Job(
@@ -60,6 +61,16 @@ def endpoint() -> Response:
 
 def _has_query_parameters() -> bool:
     return any(key in request.args for key in ("query", "update"))
+
+
+def _refuse_too_deep(profile: inspection.QueryProfile) -> None:
+    # Refused before a worker sees it: deeper, the recursive parser would overflow the worker's
+    # stack (a crash, not an error message) or spend minutes on nested collections.
+    if profile.nesting > inspection.MAX_NESTING:
+        raise BadRequest(
+            f"the query nests groups, parentheses or operators {profile.nesting} levels deep; "
+            f"at most {inspection.MAX_NESTING} are accepted"
+        )
 
 
 def _refuse_what_is_disabled(profile: inspection.QueryProfile) -> None:
