@@ -10,6 +10,7 @@ the ETag of a compressed body ("tag:gzip"); both forms revalidate.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -31,6 +32,34 @@ MAX_AGE = 300
 # Headers that belong to one exchange, never replayed from the response cache.
 PER_CLIENT_HEADERS = {"date", "set-cookie", "retry-after", "x-cache"}
 CACHE_KEY = "ftkg_cache_key"
+# A query sent by POST (SPARQL 1.1 Protocol §2.1.2, §2.1.3; YASGUI's default, and the only
+# way for long queries) is as safe as one sent by GET, so its answer is kept too, keyed by
+# the body's digest. Bodies up to this size are read ahead for that; larger ones are not kept.
+QUERY_PATHS = frozenset({"/sparql"})
+QUERY_BODY_TYPES = frozenset({"application/x-www-form-urlencoded", "application/sparql-query"})
+MAX_KEPT_BODY = 64 * 1024
+BODY_DIGEST = "ftkg.body_digest"
+
+
+def read_query_body(environ: WSGIEnvironment) -> bool:
+    """For a query sent by POST, read its body ahead, leave it readable again for the app, and
+    note its digest in ``environ``; whether the request's answer can be kept."""
+    if BODY_DIGEST in environ:
+        return True
+    if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") not in QUERY_PATHS:
+        return False
+    content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or -1)
+    except ValueError:
+        return False
+    if content_type not in QUERY_BODY_TYPES or not 0 < length <= MAX_KEPT_BODY:
+        return False
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ[BODY_DIGEST] = hashlib.sha256(body).hexdigest()
+    return True
 
 
 def representation_etag(data_version: str, environ: WSGIEnvironment | None = None) -> str:
@@ -46,6 +75,10 @@ def representation_etag(data_version: str, environ: WSGIEnvironment | None = Non
             environ.get("SCRIPT_NAME", ""),
             environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),
+            # Empty for GET; for a query sent by POST, what it asked (the same bytes mean
+            # different things as a form and as a bare query).
+            environ.get(BODY_DIGEST, ""),
+            environ.get("CONTENT_TYPE", "") if BODY_DIGEST in environ else "",
         ]
         + [environ.get(f"HTTP_{name.upper().replace('-', '_')}", "") for name in NEGOTIATED]
     )
@@ -85,6 +118,9 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def answer_revalidation() -> Response | None:
+        if request.method == "POST" and read_query_body(request.environ):
+            # No validators for POST (RFC 9110 §9.3.3): kept and replayed, never revalidated.
+            return _cached_response(representation_etag(knowledge_store().data_version))
         if not _cacheable():
             return None
         etag = representation_etag(knowledge_store().data_version)

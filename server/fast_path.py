@@ -14,13 +14,14 @@ from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-from server.caching import representation_etag, response_cache_key
+from server.caching import read_query_body, representation_etag, response_cache_key
 from server.live import LiveData
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-# Requests Flask must see: revalidations (answered 304 there), ranges, and anything unsafe.
+# Requests Flask must see: revalidations (answered 304 there), ranges, and anything unsafe
+# (of POSTs, only queries to the SPARQL endpoint are answered here).
 PASS_THROUGH_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE")
 
 
@@ -34,7 +35,9 @@ class CachedResponses:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Send a kept response for this request, or hand the request to the app."""
         method = environ.get("REQUEST_METHOD")
-        if method not in {"GET", "HEAD"} or any(h in environ for h in PASS_THROUGH_HEADERS):
+        if any(h in environ for h in PASS_THROUGH_HEADERS):
+            return self.app(environ, start_response)
+        if method not in {"GET", "HEAD"} and not read_query_body(environ):
             return self.app(environ, start_response)
         version = self.live.acquire()
         try:

@@ -63,6 +63,45 @@ def test_a_repeated_request_is_answered_from_the_cache_with_the_same_bytes(live_
     assert {h["content-type"] for h in hits} == {"text/turtle; charset=utf-8"}
 
 
+def post(url: str, path: str, body: bytes, content_type: str) -> tuple[int, dict[str, str], bytes]:
+    """One POST on a fresh connection."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        headers = {"Content-Type": content_type, "Accept": "application/sparql-results+json"}
+        connection.request("POST", "/" + path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+AWARDEES = "SELECT ?a WHERE { ?a <http://kg.test/ontology#awardee> ?e } ORDER BY ?a LIMIT 7"
+
+
+def test_a_query_sent_by_post_is_answered_from_the_cache_the_next_times(live_server):
+    form = urllib.parse.urlencode({"query": AWARDEES}).encode()
+    answers = [
+        post(live_server, "sparql", form, "application/x-www-form-urlencoded") for _ in range(8)
+    ]
+    assert {status for status, _, _ in answers} == {200}
+    assert len({body for _, _, body in answers}) == 1
+    hits = [headers for _, headers, _ in answers if headers.get("x-cache") == "hit"]
+    assert len(hits) >= len(answers) - WEB_WORKERS
+    assert all("etag" not in headers for _, headers, _ in answers)  # no validators for POST
+
+
+def test_queries_sent_by_post_are_kept_apart_by_body_and_by_content_type(live_server):
+    other = AWARDEES.replace("LIMIT 7", "LIMIT 3")
+    direct = [post(live_server, "sparql", AWARDEES.encode(), "application/sparql-query")]
+    direct += [post(live_server, "sparql", other.encode(), "application/sparql-query")]
+    rows = [len(json.loads(body)["results"]["bindings"]) for _, _, body in direct]
+    assert rows == [7, 3]
+    # The bytes of a bare query are not a form: a 400 not answered from any cached 200.
+    form_typed = post(live_server, "sparql", AWARDEES.encode(), "application/x-www-form-urlencoded")
+    assert form_typed[0] == 400
+
+
 def test_a_cached_response_keeps_its_cors_headers(live_server):
     answers = fetch_repeatedly(live_server, LILLE, Origin="https://example.org")
     hits = [headers for _, headers, _ in answers if headers.get("x-cache") == "hit"]
