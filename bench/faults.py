@@ -10,11 +10,13 @@ JSON-LD), HTML pages, SPARQL lookups and search, over random entities. During th
 - at half, a runaway query (a triple cross product) runs into the deadline;
 - at three quarters, a client asks for the whole graph as a stream and leaves after 64 kB.
 
-Meanwhile `/health/ready` is polled four times a second. Printed (and written as JSON with
-`--json FILE`): requests served, errors (any answer other than 200, or a broken connection,
-outside the requests the killed worker was answering; those must be 503s with a message),
-latency p50 / p99, the faults and what each got, memory of the process tree before and after,
-zombie processes, and processes left behind once the server stopped.
+With `--swap`, a new version is also built from this repository into the store from the
+start of the run and swapped in while the clients go on (the run lasts until the build ends).
+Meanwhile `/health/ready` is polled four times a second, counting the versions it reports.
+Printed (and written as JSON with `--json FILE`): requests served, errors (any answer other
+than 200, or a broken connection, outside the requests the killed worker was answering; those
+must be 503s with a message), latency p50 / p99, the faults and what each got, memory of the
+process tree before and after, zombie processes, and processes left behind once the server stopped.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import os
 import random
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -76,6 +79,7 @@ class Report:
     faults: dict[str, dict[str, object]] = field(default_factory=dict)
     health_checks: int = 0
     health_failures: int = 0
+    versions_served: int = 0
     rss_before_mb: float = 0.0
     rss_after_mb: float = 0.0
     rss_peak_mb: float = 0.0
@@ -144,14 +148,13 @@ def _poll_health(host: str, port: int, stop: threading.Event, report: Report) ->
         try:
             status, body = _get_json(host, port, "/health/ready")
             healthy = status == 200 and body.get("store_open") is True
-            versions.add(body.get("data_version"))
+            versions.add(body.get("built_at"))
         except OSError:
             healthy = False
         report.health_checks += 1
         report.health_failures += 0 if healthy else 1
         time.sleep(0.25)
-    if len(versions) > 1:  # the data did not change during the run: one version throughout
-        report.health_failures += 1
+    report.versions_served = len(versions)
 
 
 def _kill_a_query_worker(host: str, port: int) -> dict[str, object]:
@@ -229,8 +232,26 @@ def _percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
-def run(store: Path, seconds: float, connections: int, seed: int, work: Path) -> Report:
-    """Serve ``store`` and load it for ``seconds`` with the three faults; the report."""
+def _rebuild(store: Path, log: Path, outcome: dict[str, object]) -> None:
+    base = json.loads((store / "live" / "build.json").read_text())["base_uri"]
+    command = servers.ftkg_command(
+        "build", "--store", str(store), "--source", str(ROOT), "--base-uri", base
+    )
+    started = time.monotonic()
+    outcome["exit_status"] = _run(command, log)
+    outcome["seconds"] = round(time.monotonic() - started, 1)
+
+
+def _run(command: list[str], log: Path) -> int:
+    with log.open("ab") as out:
+        return subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
+
+
+def run(
+    store: Path, seconds: float, connections: int, seed: int, work: Path, swap: bool = False
+) -> Report:
+    """Serve ``store`` and load it for ``seconds`` with the three faults (and, with ``swap``,
+    a new version built into ``store`` and swapped in meanwhile); the report."""
     report = Report(seconds=seconds, connections=connections)
     calls = mix(store, 5000, seed)
     port = procs.free_port()
@@ -262,6 +283,11 @@ def run(store: Path, seconds: float, connections: int, seed: int, work: Path) ->
         start = time.monotonic()
         for thread in threads:
             thread.start()
+        if swap:
+            rebuilt: dict[str, object] = {}
+            report.faults["new version built and swapped in"] = rebuilt
+            builder = threading.Thread(target=_rebuild, args=(store, work / "build.log", rebuilt))
+            builder.start()
         time.sleep(seconds / 4)
         kill = _kill_a_query_worker(host, port)
         report.faults["query worker killed (SIGKILL)"] = {"pid": kill["pid"]}
@@ -270,6 +296,8 @@ def run(store: Path, seconds: float, connections: int, seed: int, work: Path) ->
         time.sleep(max(0.0, start + 3 * seconds / 4 - time.monotonic()))
         report.faults["client left mid-stream"] = _leave_mid_stream(host, port)
         time.sleep(max(0.0, start + seconds - time.monotonic()))
+        if swap:
+            builder.join()  # the run lasts at least as long as the build
         stop.set()
         for thread in threads[:-1]:
             thread.join()
@@ -326,9 +354,16 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--json", type=Path, help="also write the report here")
+    parser.add_argument(
+        "--swap",
+        action="store_true",
+        help="also build a new version into STORE from this repository during the run",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ftkg-faults-") as scratch:
-        report = run(args.store, args.seconds, args.connections, args.seed, Path(scratch))
+        report = run(
+            args.store, args.seconds, args.connections, args.seed, Path(scratch), args.swap
+        )
     figures = asdict(report)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))

@@ -50,6 +50,7 @@ def test_the_runaway_query_is_stopped_at_the_deadline_with_a_message(report):
 def test_readiness_stays_truthful_and_green_throughout(report):
     assert report["health_checks"] > 40
     assert report["health_failures"] == 0
+    assert report["versions_served"] == 1  # no build ran: one version throughout
 
 
 def test_no_zombie_while_serving_and_no_process_left_once_stopped(report):
