@@ -175,6 +175,21 @@ class ProcessQueries:
                 return worker
             self._discard(worker)
 
+    def _send(self, job: Job, deadline: float) -> _Worker:
+        """An idle worker that has been handed ``job``.
+
+        A worker killed while idle can still look alive for a moment; sending to it fails,
+        and since the job never started, it goes to another worker rather than failing.
+        """
+        while True:
+            worker = self._acquire(deadline)
+            try:
+                worker.connection.send(job)
+            except OSError:
+                self._discard(worker)
+                continue
+            return worker
+
     def run(
         self, job: Job, deadline: float, wait_until: float | None = None
     ) -> Iterator[tuple[Any, ...]]:
@@ -184,37 +199,50 @@ class ProcessQueries:
         Retry-After beats holding a web thread (which could be sending cached answers) until
         the query deadline.
         """
-        worker = self._acquire(min(deadline, wait_until or deadline))
-        finished = False
-        try:
-            worker.connection.send(job)
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not worker.connection.poll(remaining):
-                    raise QueryTimeout()
-                try:
-                    message = worker.connection.recv()
-                except (EOFError, OSError):
-                    raise WorkerCrashed() from None
-                if message[0] in {"end", "error", "abort"}:
-                    finished = True
-                yield message
+        retried = False
+        while True:
+            worker = self._send(job, min(deadline, wait_until or deadline))
+            finished = started = False
+            try:
+                while True:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or not worker.connection.poll(remaining):
+                        raise QueryTimeout()
+                    try:
+                        message = worker.connection.recv()
+                    except (EOFError, OSError):
+                        raise WorkerCrashed() from None
+                    if message[0] in {"end", "error", "abort"}:
+                        finished = True
+                    started = True
+                    yield message
+                    if finished:
+                        return
+            except WorkerCrashed:
+                # A query only reads: when its worker died before answering anything (killed
+                # while idle, just as the job was sent, or from outside), it is run once more
+                # on another worker. A second death is the query's own doing: reported.
+                if started or retried:
+                    raise
+                retried = True
+            except GeneratorExit:
+                # The client left. A worker that has already written the rest of a small
+                # result into the pipe is drained and kept: killing it would cost a process
+                # start.
+                if not finished:
+                    finished = _drained(worker.connection, DRAIN_SECONDS)
+                raise
+            finally:
+                # A worker that did not finish (deadline, crash, or the client went away and
+                # the generator was closed) may still be evaluating: it is killed, never
+                # reused.
                 if finished:
-                    return
-        except GeneratorExit:
-            # The client left. A worker that has already written the rest of a small result
-            # into the pipe is drained and kept: killing it would cost a process start.
-            if not finished:
-                finished = _drained(worker.connection, DRAIN_SECONDS)
-            raise
-        finally:
-            # A worker that did not finish (deadline, crash, or the client went away and the
-            # generator was closed) may still be evaluating: it is killed, never reused.
-            if finished:
-                self._idle.put(worker)
-            else:
-                log.warning("query worker %s killed before finishing its job", worker.process.pid)
-                self._discard(worker)
+                    self._idle.put(worker)
+                else:
+                    log.warning(
+                        "query worker %s killed before finishing its job", worker.process.pid
+                    )
+                    self._discard(worker)
 
     def close(self) -> None:
         """Stop every worker."""

@@ -1,0 +1,42 @@
+"""Query worker processes: a worker killed while idle costs no request."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from server.sparql.engine import Job
+from server.sparql.workers import ProcessQueries
+
+ASK = Job(
+    query="ASK { ?s ?p ?o }",
+    base_iri="http://kg.test/",
+    results_format="application/sparql-results+json",
+    graph_format=None,
+)
+
+
+@pytest.fixture
+def workers(built_store: Path):
+    runner = ProcessQueries(str(built_store / "live" / "oxigraph"), size=2)
+    yield runner
+    runner.close()
+
+
+def answer(runner: ProcessQueries) -> bytes:
+    messages = list(runner.run(ASK, deadline=time.monotonic() + 30))
+    assert messages[-1][0] == "end", messages
+    return b"".join(m[1] for m in messages if m[0] == "chunk")
+
+
+def test_a_query_right_after_an_idle_worker_was_killed_is_answered(workers):
+    assert b"true" in answer(workers)
+    # The kill and the next query race: a worker just killed can still look alive, and the
+    # job sent to it must go to another worker instead of failing.
+    for _ in range(20):
+        os.kill(workers.pids[0], signal.SIGKILL)
+        assert b"true" in answer(workers)
