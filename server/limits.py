@@ -16,7 +16,7 @@ each worker enforces the whole limit.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from flask import Blueprint, Flask
 from flask_limiter import Limiter
@@ -49,7 +49,7 @@ def _share(item: RateLimitItem, workers: int) -> str:
     return f"{amount} per {item.multiples} {item.GRANULARITY.name}"
 
 
-def install(app: Flask, surfaces: Iterable[tuple[str, Iterable[Blueprint]]]) -> Limiter:
+def install(app: Flask, surfaces: Sequence[tuple[str, Iterable[Blueprint]]]) -> Limiter:
     """Limit each blueprint of ``surfaces`` by the setting named with it (empty: no limit)."""
     storage_uri = str(app.config["RATE_LIMIT_STORAGE"]).strip() or PER_PROCESS_STORAGE
     workers = max(1, int(app.config["WORKERS"]))
