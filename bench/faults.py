@@ -29,7 +29,6 @@ import os
 import random
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -42,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import procs, servers  # noqa: E402
+from bench.harness import measure, procs, servers  # noqa: E402
 from bench.soak import request_lines  # noqa: E402
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -228,23 +227,17 @@ def _command_line(pid: int) -> str:
     return f"{pid}: {words}"
 
 
-def _percentile(ordered: list[float], fraction: float) -> float:
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
-
-
 def _rebuild(store: Path, log: Path, outcome: dict[str, object]) -> None:
     base = json.loads((store / "live" / "build.json").read_text())["base_uri"]
     command = servers.ftkg_command(
         "build", "--store", str(store), "--source", str(ROOT), "--base-uri", base
     )
-    started = time.monotonic()
-    outcome["exit_status"] = _run(command, log)
-    outcome["seconds"] = round(time.monotonic() - started, 1)
-
-
-def _run(command: list[str], log: Path) -> int:
-    with log.open("ab") as out:
-        return subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
+    try:
+        outcome["seconds"] = round(procs.run_logged(command, log), 1)
+        outcome["built"] = True
+    except RuntimeError as error:  # the build failed: its log's tail says why
+        outcome["built"] = False
+        outcome["failure"] = str(error)[-500:]
 
 
 def run(
@@ -330,8 +323,8 @@ def run(
 def _account(report: Report, outcomes: list[Outcome], killed_at: float) -> None:
     report.requests = len(outcomes)
     latencies = sorted((o.ended - o.started) * 1000 for o in outcomes)
-    report.p50_ms = round(_percentile(latencies, 0.50), 2)
-    report.p99_ms = round(_percentile(latencies, 0.99), 2)
+    report.p50_ms = round(measure.percentile(latencies, 0.50), 2)
+    report.p99_ms = round(measure.percentile(latencies, 0.99), 2)
     for outcome in outcomes:
         if outcome.status == 200:
             continue

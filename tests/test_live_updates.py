@@ -109,7 +109,8 @@ def test_a_build_killed_at_any_step_leaves_the_served_data_alone(rebuilt, step):
         else:
             pytest.fail(f"the build never reached {step!r}")
         build.wait()
-    assert build.returncode == -signal.SIGKILL
+    # Publishing is the last step: the build may finish it before the signal lands.
+    assert build.returncode == -signal.SIGKILL or (step == STEPS[-1] and build.returncode == 0)
     live_after = (store / "live").readlink()
     # Killed before publishing: nothing moved. Killed while publishing: the link may point at
     # the new version, but only once it was complete.

@@ -90,8 +90,9 @@ class Client:
         self.connection.close()
 
 
-def _percentile(ordered: list[float], fraction: float) -> float:
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+def percentile(ordered: list[float], fraction: float) -> float:
+    """The value at ``fraction`` of sorted ``ordered`` (0.0 when there is none)."""
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
 def sequential(
@@ -130,7 +131,7 @@ def sequential(
         ordered = sorted(times)
         result.count = len(times)
         result.p50 = statistics.median(ordered)
-        result.p90 = _percentile(ordered, 0.9)
+        result.p90 = percentile(ordered, 0.9)
         result.mean_bytes = statistics.fmean(sizes)
     return result
 
