@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import tarfile
 from dataclasses import dataclass
@@ -86,23 +87,29 @@ class Manifest:
             raise BuildError(f"{path}: the manifest lacks the field {missing}") from None
 
 
-def read_package(manifest: Manifest) -> dict[str, list[dict[str, Any]]]:
-    """The package's JSON files, after checking the tarball against the pinned integrity."""
+def verified_tarball(manifest_path: Path, tarball: Path, integrity: str) -> bytes:
+    """The bytes of a pinned npm tarball, after checking them against its npm integrity hash."""
     try:
-        payload = manifest.tarball.read_bytes()
+        payload = tarball.read_bytes()
     except OSError as error:
-        raise BuildError(f"{manifest.tarball}: cannot read: {error.strerror or error}") from None
-    algorithm, _, expected = manifest.integrity.partition("-")
+        raise BuildError(f"{tarball}: cannot read: {error.strerror or error}") from None
+    algorithm, _, expected = integrity.partition("-")
     if algorithm != "sha512":
-        raise BuildError(f"{manifest.path}: integrity must be an npm sha512-… hash")
+        raise BuildError(f"{manifest_path}: integrity must be an npm sha512-… hash")
     actual = base64.b64encode(hashlib.sha512(payload).digest()).decode()
     if actual != expected:
         raise BuildError(
-            f"{manifest.tarball}: integrity mismatch (sha512-{actual}, expected "
-            f"{manifest.integrity}); the file is not the pinned package"
+            f"{tarball}: integrity mismatch (sha512-{actual}, expected "
+            f"{integrity}); the file is not the pinned package"
         )
+    return payload
+
+
+def read_package(manifest: Manifest) -> dict[str, list[dict[str, Any]]]:
+    """The package's JSON files, after checking the tarball against the pinned integrity."""
+    payload = verified_tarball(manifest.path, manifest.tarball, manifest.integrity)
     package: dict[str, list[dict[str, Any]]] = {}
-    with tarfile.open(manifest.tarball, mode="r:gz") as archive:
+    with tarfile.open(fileobj=io.BytesIO(payload), mode="r:gz") as archive:
         for name in PACKAGE_FILES:
             member = archive.extractfile(f"package/data/{name}.json")
             if member is None:
@@ -111,14 +118,15 @@ def read_package(manifest: Manifest) -> dict[str, list[dict[str, Any]]]:
     return package
 
 
-def _literal(value: str) -> str:
+def literal(value: str) -> str:
+    """An N-Triples string literal."""
     escaped = (
         value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     )
     return f'"{escaped}"'
 
 
-class _Writer:
+class NQuadsWriter:
     """Accumulates N-Quads lines: each statement in the geography graph and the default graph."""
 
     def __init__(self, base: str, graph: str) -> None:
@@ -136,10 +144,10 @@ class _Writer:
         self.lines.append(statement + " .\n")
 
     def text(self, subject: str, predicate: str, value: str) -> None:
-        self.add(subject, predicate, _literal(value))
+        self.add(subject, predicate, literal(value))
 
     def label(self, subject: str, value: str) -> None:
-        self.add(subject, RDFS_LABEL, _literal(value) + "@fr")
+        self.add(subject, RDFS_LABEL, literal(value) + "@fr")
 
     def integer(self, subject: str, predicate: str, value: int) -> None:
         self.add(subject, predicate, f'"{int(value)}"^^<{XSD}integer>')
@@ -151,7 +159,7 @@ class _Writer:
 def generate(manifest: Manifest, base_uri: str) -> tuple[str, dict[str, int]]:
     """N-Quads for every territory, and how many entries of each file were imported."""
     package = read_package(manifest)
-    w = _Writer(base_uri, manifest.graph)
+    w = NQuadsWriter(base_uri, manifest.graph)
     ftkg = f"{base_uri}ontology#"
     regions = {r["code"]: r for r in package["regions"]}
     overseas = {code for code, r in regions.items() if r.get("zone") == "com"}

@@ -102,7 +102,7 @@ def discover(source_dir: Path, base_uri: str) -> list[InputFile]:
     return files
 
 
-GENERATORS = {"decoupage-administratif"}
+GENERATORS = {"decoupage-administratif", "iso-3166-countries"}
 
 
 def _generator_of(path: Path) -> str | None:

@@ -34,9 +34,12 @@ import rdflib
 
 from server import __version__
 from server.build import (
+    completeness,
+    countries,
     dumps,
     geography,
     inputs,
+    judgements,
     layout,
     search_index,
     shacl_sparql,
@@ -119,7 +122,14 @@ def prepare(source_dir: Path, base_uri: str, clock: _Clock | None = None) -> Pre
     clock.step("parse", f"{len(curated)} curated files")
     parsed = inputs.parse_all(files, base_uri, source_dir)
     clock.progress(f"  {len(parsed.quads)} curated quads")
+    judgements.check(parsed, base_uri)
     prepared = Prepared(source_dir, base_uri, files, parsed)
+    clock.step("generate", "roster completeness from the curated data")
+    text, rosters = completeness.generate(parsed.quads, base_uri)
+    prepared.generated.append(text)
+    prepared.generated_counts["rosters"] = len(rosters)
+    incomplete = sum(1 for r in rosters if r.missing)
+    clock.progress(f"  {len(rosters)} rosters, {incomplete} with announced holders missing")
     for item in files:
         if item.generator == "decoupage-administratif":
             clock.step("generate", f"official geography from {item.display(source_dir)}")
@@ -128,6 +138,12 @@ def prepare(source_dir: Path, base_uri: str, clock: _Clock | None = None) -> Pre
             prepared.generated_counts.update(counts)
             entries = ", ".join(f"{n} {name}" for name, n in counts.items())
             clock.progress(f"  {entries}")
+        elif item.generator == "iso-3166-countries":
+            clock.step("generate", f"countries from {item.display(source_dir)}")
+            text, counts = countries.generate(countries.Manifest.read(item.path), base_uri)
+            prepared.generated.append(text)
+            prepared.generated_counts.update(counts)
+            clock.progress(f"  {counts['countries']} countries")
     return prepared
 
 
