@@ -17,6 +17,7 @@ from werkzeug.middleware.shared_data import SharedDataMiddleware
 from server import (
     browse,
     caching,
+    completeness,
     examples,
     health,
     home,
@@ -140,6 +141,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(graph_store.bp)
     app.register_blueprint(entities.bp)
     app.register_blueprint(browse.bp)
+    app.register_blueprint(completeness.bp)
     app.register_blueprint(ontology_docs.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(void.bp)

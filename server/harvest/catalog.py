@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 
 from server.errors import BadRequest
+from server.harvest import quality
 from server.harvest.datasets import DATASETS, KEYWORDS, TEMPORAL, Dataset, dumps_of
 from server.harvest.dumps_view import stable_name
 from server.harvest.rdf_response import rdf_response
@@ -221,7 +222,8 @@ def catalog_triples(page: int, page_size: int) -> list[ox.Triple]:
         add(view, HYDRA + "next", _n(_page_url(page + 1)))
     if page > 1:
         add(view, HYDRA + "previous", _n(_page_url(page - 1)))
-    return triples
+    # Both datasets state the same metric; each statement once.
+    return list(dict.fromkeys(triples))
 
 
 def _page_url(page: int) -> str:
@@ -346,6 +348,9 @@ def _dataset(
         add(distribution, DCATAP + "availability", _n(EU + "planned-availability/STABLE"))
         if modified:
             add(distribution, DCT + "modified", _typed(modified, "dateTime"))
+    # How complete the rosters are, as DQV measurements (DCAT-AP 3 §quality: dqv:hasQualityMeasurement).
+    for triple in quality.dqv_triples(store, dataset.iri(base)):
+        add(triple.subject, triple.predicate.value, triple.object)
     return node
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, url_for
 
+from server.harvest import quality
 from server.harvest.datasets import DATASETS, LABELS, WHOLE, dumps_of, statistics_of
 from server.harvest.dumps_view import stable_name
 from server.harvest.rdf_response import rdf_response
@@ -93,6 +94,9 @@ def void_triples() -> list[ox.Triple]:
                     _v("dataDump"),
                     ox.NamedNode(url_for("dumps.latest", name=stable_name(dump), _external=True)),
                 )
+    # The completeness of the rosters, as DQV quality measurements of each dataset.
+    for dataset in DATASETS:
+        triples.extend(quality.dqv_triples(store, dataset.iri(base)))
     add(whole, _v("subset"), ox.NamedNode(LABELS.iri(base)))
     for key in EXAMPLES:
         add(whole, _v("exampleResource"), ox.NamedNode(f"{base}id/{key}"))
@@ -143,7 +147,7 @@ def void_triples() -> list[ox.Triple]:
                     language="en",
                 ),
             )
-    return triples
+    return list(dict.fromkeys(triples))
 
 
 @bp.get("/.well-known/void")
