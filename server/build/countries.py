@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from server.build.errors import BuildError
-from server.build.geography import RDF_TYPE, RDFS_LABEL, WDT, NQuadsWriter, literal, verified_tarball
+from server.build.geography import (
+    RDF_TYPE,
+    RDFS_LABEL,
+    WDT,
+    NQuadsWriter,
+    literal,
+    verified_tarball,
+)
 
 SCHEMA_COUNTRY = "http://schema.org/Country"
 DCT_LOCATION = "http://purl.org/dc/terms/Location"

@@ -127,7 +127,7 @@ def literal(value: str) -> str:
 
 
 class NQuadsWriter:
-    """Accumulates N-Quads lines: each statement in the geography graph and the default graph."""
+    """Accumulates N-Quads lines: each statement in one generated graph and the default graph."""
 
     def __init__(self, base: str, graph: str) -> None:
         self.base = base
@@ -139,20 +139,25 @@ class NQuadsWriter:
         return f"<{self.base}id/{key}>"
 
     def add(self, subject: str, predicate: str, obj: str) -> None:
+        """One statement, in the generator's graph and in the default graph."""
         statement = f"{subject} <{predicate}> {obj}"
         self.lines.append(statement + self.graph)
         self.lines.append(statement + " .\n")
 
     def text(self, subject: str, predicate: str, value: str) -> None:
+        """A plain string value."""
         self.add(subject, predicate, literal(value))
 
     def label(self, subject: str, value: str) -> None:
+        """A French rdfs:label."""
         self.add(subject, RDFS_LABEL, literal(value) + "@fr")
 
     def integer(self, subject: str, predicate: str, value: int) -> None:
+        """An xsd:integer value."""
         self.add(subject, predicate, f'"{int(value)}"^^<{XSD}integer>')
 
     def date(self, subject: str, predicate: str, value: str) -> None:
+        """An xsd:date value."""
         self.add(subject, predicate, f'"{value}"^^<{XSD}date>')
 
 

@@ -7,7 +7,8 @@ two values of one node. These checks can, and stop the build with the file and l
   confidence level, a rationale, a claim, a disagreement, a roster) in a graph that is not the
   editors' own (a claim graph ``prov:wasDerivedFrom`` the editors' source);
 - a claim (``ftkg:Claim``) points at a triple that really is in the graph it names;
-- a claim given a confidence level says why (``ftkg:rationale``);
+- a claim given a confidence level says why (``ftkg:rationale``), and one statement has one
+  claim node, so that its confidence is never two;
 - a disagreement prefers one of its own competing claims, exactly when its verdict is that one
   claim is right;
 - a renaming keeps one resource and gives the former and new names; a merger has two
@@ -56,10 +57,25 @@ def check(parsed: ParsedInputs, base_uri: str) -> None:
     for q in quads:
         by_subject[q.subject.value][q.predicate.value].append(q)
         present.add((q.subject.value, q.predicate.value, q.object, q.graph_name.value))
+    judged: dict[tuple[str, str, str, str], str] = {}
     for subject, properties in by_subject.items():
         types = {q.object.value for q in properties.get(RDF + "type", [])}
         if t.ftkg("Claim") in types:
             _check_claim(parsed, base_uri, subject, properties, present, t)
+            key = tuple(
+                str(_one(properties, p))
+                for p in (t.ftkg("statedIn"), RDF + "subject", RDF + "predicate", RDF + "object")
+            )
+            if key in judged:
+                _fail(
+                    parsed,
+                    base_uri,
+                    subject,
+                    RDF + "type",
+                    f"the claim is about the same statement as <{judged[key]}>: judge each "
+                    "statement once, in one claim node",
+                )
+            judged[key] = subject  # type: ignore[index]
         if t.ftkg("Disagreement") in types:
             _check_disagreement(parsed, base_uri, subject, properties, t)
         if t.ftkg("LineageEvent") in types:
@@ -197,8 +213,7 @@ def _check_lineage(
                 base,
                 node,
                 t.ftkg("lineageKind"),
-                "a renaming gives the former name (ftkg:formerName) and the new one "
-                "(ftkg:newName)",
+                "a renaming gives the former name (ftkg:formerName) and the new one (ftkg:newName)",
             )
     elif kind.value == t.id("lineage/merger") and len(before) < 2:
         _fail(parsed, base, node, t.ftkg("predecessor"), "a merger has two predecessors or more")

@@ -35,6 +35,21 @@ SELECT ?entity ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?entity } GROUP BY ?entity ?p O
 INCOMING = """
 SELECT ?entity ?s ?p WHERE { ?s ?p ?entity } ORDER BY ?p ?s
 """
+# The editors' judgements about the entity's statements: the claims about it, the
+# disagreements about it or about those claims, and every claim those disagreements weigh.
+JUDGEMENTS = """
+PREFIX ftkg: <ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?entity ?node WHERE {
+  { ?node rdf:subject ?entity ; a ftkg:Claim }
+  UNION { ?node dcterms:subject ?entity ; a ftkg:Disagreement }
+  UNION { ?claim rdf:subject ?entity . ?node ftkg:competingClaim ?claim }
+  UNION { ?disagreement dcterms:subject ?entity ; ftkg:competingClaim ?node }
+  UNION { ?claim rdf:subject ?entity . ?disagreement ftkg:competingClaim ?claim , ?node }
+}
+"""
+EDITORIAL_GRAPH = "graph/editorial"
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,31 @@ class Source:
     title: str | None
     date: str | None
     page: str | None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What the editors think of one source's statement (an ftkg:Claim)."""
+
+    claim: str
+    graph: str
+    subject: str
+    predicate: str
+    value: Term
+    confidence: str | None
+    rationale: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Claims of different sources that the editors found at odds, and their conclusion."""
+
+    iri: str
+    about: dict[str, str]
+    claims: list[Judgement]
+    verdict: str | None
+    preferred: str | None
+    rationale: dict[str, str]
 
 
 @dataclass
@@ -70,6 +110,19 @@ class Description:
     labels: dict[str, dict[str, str]]  # IRI -> language ("" if none) -> label
     sources: dict[str, Source]
     blank_nodes: list[ox.Quad]  # statements about the blank nodes the entity points to
+    judgement_quads: list[ox.Quad] = field(default_factory=list)  # in the editors' graph
+
+    def judgements(self) -> dict[tuple[str, str, str], Judgement]:
+        """The editors' judgement of each (graph, predicate, value) the entity is subject of."""
+        found = {}
+        for claim in _claims(self.judgement_quads).values():
+            if claim.subject == self.iri:
+                found[(claim.graph, claim.predicate, str(claim.value))] = claim
+        return found
+
+    def disagreements(self) -> list[Disagreement]:
+        """The disagreements that concern the entity, as the editors recorded them."""
+        return _disagreements(self.judgement_quads)
 
     @property
     def exists(self) -> bool:
@@ -148,7 +201,21 @@ def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 10
     linked |= {s.value for s, _ in incoming if isinstance(s, ox.NamedNode)}
     linked |= {q.predicate.value for q in blank_nodes}
     linked |= {q.object.value for q in blank_nodes if isinstance(q.object, ox.NamedNode)}
+    editorial = ox.NamedNode(store.base_uri + EDITORIAL_GRAPH)
+    judged = {row["node"] for row in store.query(JUDGEMENTS, {"entity": entity})}
+    judgement_quads = [
+        quad
+        for node in sorted(judged, key=str)
+        for quad in store.store.quads_for_pattern(node, None, None, editorial)
+    ]
+    linked |= {
+        q.object.value
+        for q in judgement_quads
+        if isinstance(q.object, ox.NamedNode)
+        and q.predicate.value.endswith(("confidence", "verdict"))
+    }
     graphs = {g for s in statements for g in s.graphs}
+    graphs |= {q.object.value for q in judgement_quads if q.predicate.value.endswith("#statedIn")}
     sources = {g: source_of(store, g) for g in graphs}
     linked |= {s.document for s in sources.values() if s.document}
     return Description(
@@ -161,7 +228,67 @@ def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 10
         labels={i: labels_of(store, i) for i in linked},
         sources=sources,
         blank_nodes=blank_nodes,
+        judgement_quads=judgement_quads,
     )
+
+
+def _texts(quads: list[ox.Quad], predicate_suffix: str) -> dict[str, str]:
+    return {
+        q.object.language or "": q.object.value
+        for q in quads
+        if q.predicate.value.endswith(predicate_suffix) and isinstance(q.object, ox.Literal)
+    }
+
+
+def _claims(quads: list[ox.Quad]) -> dict[str, Judgement]:
+    by_node: dict[str, list[ox.Quad]] = defaultdict(list)
+    for quad in quads:
+        by_node[quad.subject.value].append(quad)
+    claims = {}
+    for node, about in by_node.items():
+        values = {q.predicate.value.rsplit("#", 1)[-1]: q.object for q in about}
+        if not {"statedIn", "subject", "predicate", "object"} <= values.keys():
+            continue
+        confidence = values.get("confidence")
+        claims[node] = Judgement(
+            claim=node,
+            graph=values["statedIn"].value,
+            subject=values["subject"].value,
+            predicate=values["predicate"].value,
+            value=values["object"],
+            confidence=confidence.value if confidence is not None else None,
+            rationale=_texts(about, "#rationale"),
+        )
+    return claims
+
+
+def _disagreements(quads: list[ox.Quad]) -> list[Disagreement]:
+    claims = _claims(quads)
+    by_node: dict[str, list[ox.Quad]] = defaultdict(list)
+    for quad in quads:
+        by_node[quad.subject.value].append(quad)
+    found = []
+    for node, about in sorted(by_node.items()):
+        competing = [q.object.value for q in about if q.predicate.value.endswith("#competingClaim")]
+        if not competing:
+            continue
+        verdict = next(
+            (q.object.value for q in about if q.predicate.value.endswith("#verdict")), None
+        )
+        preferred = next(
+            (q.object.value for q in about if q.predicate.value.endswith("#preferredClaim")), None
+        )
+        found.append(
+            Disagreement(
+                iri=node,
+                about=_texts(about, "/description"),
+                claims=[claims[c] for c in sorted(competing) if c in claims],
+                verdict=verdict,
+                preferred=preferred,
+                rationale=_texts(about, "#rationale"),
+            )
+        )
+    return found
 
 
 def labels_of(store: KnowledgeStore, iri: str) -> dict[str, str]:

@@ -4,8 +4,10 @@ Triple formats (Turtle, N-Triples, RDF/XML, JSON-LD) hold the entity's statement
 of statements pointing to it, the labels of everything it links to, the document's own
 metadata (foaf:primaryTopic, licence, modification date, void:inDataset, the next page of
 incoming links), and for each statement the sources that state it, as RDF reification
-(rdf:Statement, W3C RDF 1.1 Semantics §D), which every RDF parser reads. Dataset formats (TriG,
-N-Quads) put each statement in the named graph of its source instead.
+(rdf:Statement, W3C RDF 1.1 Semantics §D), which every RDF parser reads, with the editors'
+judgements of those statements (ftkg:Claim with its confidence, ftkg:Disagreement with its
+verdict). Dataset formats (TriG, N-Quads) put each statement in the named graph of its source
+instead, and the judgements in the editors' graph.
 """
 
 from __future__ import annotations
@@ -78,6 +80,12 @@ def document_quads(
                 add(_n(source.document), DCT + "date", ox.Literal(source.date))
             if source.page:
                 add(_n(source.document), FOAF + "page", _n(source.page))
+    # What the editors judge of these statements (confidence, disagreements), from their own
+    # graph: in the default graph like every statement, and in that graph in dataset formats.
+    for quad in description.judgement_quads:
+        add(quad.subject, quad.predicate.value, quad.object)
+        if not reify and isinstance(quad.graph_name, ox.NamedNode):
+            add(quad.subject, quad.predicate.value, quad.object, quad.graph_name)
     if reify:
         for index, statement in enumerate(description.statements):
             node = ox.BlankNode(f"statement{index}")

@@ -85,6 +85,28 @@ class ValueView:
     external: bool = False
     sources: list[int] = field(default_factory=list)
     note: str | None = None
+    # The editors' confidence in what each cited source states: number -> (level, why).
+    confidence: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class ClaimView:
+    """One competing claim of a disagreement: who says what, and what the editors think."""
+
+    source: int | None
+    value: ValueView
+    confidence: str | None
+    held_right: bool
+
+
+@dataclass
+class DisagreementView:
+    """A disagreement between sources, and the editors' conclusion."""
+
+    about: str
+    claims: list[ClaimView]
+    verdict: str | None
+    rationale: str
 
 
 @dataclass
@@ -140,9 +162,12 @@ def render_entity(iri: str, path: str, page: int) -> str:
         for s in sources
     ]
 
-    def value_view(statement: describing.Statement) -> ValueView:
-        value = statement.value
-        cited = sorted(numbers[g] for g in statement.graphs if g in numbers)
+    judgements = description.judgements()
+
+    def in_lang(texts: dict[str, str]) -> str:
+        return texts.get(lang) or texts.get("fr") or next(iter(texts.values()), "")
+
+    def term_view(value: ox.NamedNode | ox.BlankNode | ox.Literal, cited: list[int]) -> ValueView:
         if isinstance(value, ox.NamedNode):
             text, text_lang = label_of(value.value)
             target = link_for(value.value, store.base_uri)
@@ -152,6 +177,34 @@ def render_entity(iri: str, path: str, page: int) -> str:
         nested = [q for q in description.blank_nodes if q.subject == value]
         summary = "; ".join(f"{label_of(q.predicate.value)[0]}: {q.object.value}" for q in nested)
         return ValueView(summary or "…", sources=cited)
+
+    def value_view(statement: describing.Statement) -> ValueView:
+        cited = sorted(numbers[g] for g in statement.graphs if g in numbers)
+        view = term_view(statement.value, cited)
+        for graph in statement.graphs:
+            judged = judgements.get((graph, statement.predicate.value, str(statement.value)))
+            if judged is not None and judged.confidence and graph in numbers:
+                level = label_of(judged.confidence)[0]
+                view.confidence[numbers[graph]] = (level, in_lang(judged.rationale))
+        return view
+
+    disagreements = [
+        DisagreementView(
+            about=in_lang(d.about),
+            claims=[
+                ClaimView(
+                    source=numbers.get(c.graph),
+                    value=term_view(c.value, []),  # type: ignore[arg-type]
+                    confidence=label_of(c.confidence)[0] if c.confidence else None,
+                    held_right=c.claim == d.preferred,
+                )
+                for c in d.claims
+            ],
+            verdict=label_of(d.verdict)[0] if d.verdict else None,
+            rationale=in_lang(d.rationale),
+        )
+        for d in description.disagreements()
+    ]
 
     grouped: dict[str, list[describing.Statement]] = defaultdict(list)
     for statement in description.statements:
@@ -239,6 +292,8 @@ def render_entity(iri: str, path: str, page: int) -> str:
         quotation=quotation,
         properties=properties,
         figures=figures,
+        disagreements=disagreements,
+        editors_link=link_for(store.base_uri + "id/source/ftkg-editors", store.base_uri).href,
         incoming=incoming_groups,
         incoming_total=description.incoming_total,
         page=page,

@@ -112,7 +112,9 @@ def _read(store: KnowledgeStore) -> list[RosterCompleteness]:
         sources = []
         if "figure" in row:
             sources = [
-                Source(s["source"].value, s["label"].value, s["page"].value if "page" in s else None)
+                Source(
+                    s["source"].value, s["label"].value, s["page"].value if "page" in s else None
+                )
                 for s in store.select(_SOURCES_OF_FIGURE, figure=row["figure"])
             ]
         found.append(
@@ -176,7 +178,9 @@ def dqv_triples(store: KnowledgeStore, dataset_iri: str) -> list[ox.Triple]:
                 ox.Triple(node, RDF_TYPE, ox.NamedNode(DQV + "QualityMeasurement")),
                 ox.Triple(node, ox.NamedNode(DQV + "isMeasurementOf"), metric),
                 ox.Triple(node, ox.NamedNode(DQV + "computedOn"), on),
-                ox.Triple(node, ox.NamedNode(DQV + "value"), ox.Literal(str(value), datatype=XSD_DECIMAL)),
+                ox.Triple(
+                    node, ox.NamedNode(DQV + "value"), ox.Literal(str(value), datatype=XSD_DECIMAL)
+                ),
                 ox.Triple(node, RDFS_LABEL, ox.Literal(label, language="en")),
             ]
         )
