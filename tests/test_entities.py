@@ -98,12 +98,22 @@ def test_an_unknown_entity_is_a_404_in_plain_text_otherwise(client):
 
 
 @pytest.mark.parametrize(
-    "path", ["/id/commune/59298", "/page/commune/59298", "/data/commune/59298.ttl"]
+    "path", ["/id/commune/20004", "/page/commune/20004", "/data/commune/20004.ttl"]
 )
-def test_a_merged_commune_answers_301_to_its_successor(client, path):
+def test_a_renumbered_commune_answers_301_to_its_successor(client, path):
+    # Ajaccio was 20004 before Corsica's two départements (2A, 2B): the same commune.
     response = client.get(path)
     assert response.status_code == 301
-    assert response.headers["Location"] == path.replace("59298", "59350")
+    assert response.headers["Location"] == path.replace("20004", "2A004")
+
+
+def test_a_former_commune_is_an_entity_with_its_name_and_successor(client):
+    assert client.get("/id/commune/59298", headers={"Accept": "text/html"}).status_code == 303
+    page = client.get("/page/commune/59298?lang=en")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Hellemmes-Lille" in html and "former commune" in html
+    assert 'href="/page/commune/59350"' in html
 
 
 # --- data documents ----------------------------------------------------------------------------

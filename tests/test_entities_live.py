@@ -35,11 +35,11 @@ def test_rdflib_parses_an_entity_iri_end_to_end(self_hosted):
 
 
 def test_rdflib_follows_an_old_iri_to_its_successor(self_hosted):
-    graph = rdflib.Graph().parse(self_hosted + "id/commune/59298")
+    graph = rdflib.Graph().parse(self_hosted + "id/commune/20004")
     assert (
-        rdflib.URIRef(self_hosted + "id/commune/59350"),
+        rdflib.URIRef(self_hosted + "id/commune/2A004"),
         rdflib.RDFS.label,
-        rdflib.Literal("Lille", lang="fr"),
+        rdflib.Literal("Ajaccio", lang="fr"),
     ) in graph
 
 

@@ -15,6 +15,7 @@ PREFIX ftkg: <ontology#>
 PREFIX igeo: <http://rdf.insee.fr/def/geo#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <http://schema.org/>
 PREFIX wdt: <http://www.wikidata.org/prop/direct/>
 """
@@ -133,6 +134,43 @@ def test_an_old_commune_code_finds_the_current_commune(knowledge_store):
     assert [r["c"].value for r in rows] == [BASE + "id/commune/59350"]
     assert knowledge_store.query(
         PREFIXES + "ASK { <id/commune/59298> dcterms:isReplacedBy <id/commune/59350> }"
+    )
+
+
+def test_a_former_commune_has_its_name_from_the_earlier_package_and_its_successor(
+    knowledge_store,
+):
+    rows = knowledge_store.select(
+        PREFIXES
+        + """SELECT ?name ?successor ?g WHERE {
+               GRAPH ?g { <id/commune/59298> a ftkg:FormerCommune ; rdfs:label ?name }
+               <id/commune/59298> dcterms:isReplacedBy ?successor }"""
+    )
+    assert [(r["name"].value, r["successor"].value, r["g"].value) for r in rows] == [
+        ("Hellemmes-Lille", BASE + "id/commune/59350", BASE + "graph/official-geography-history")
+    ]
+
+
+def test_every_former_commune_has_a_name_a_code_and_a_current_successor(knowledge_store):
+    rows = knowledge_store.select(
+        PREFIXES
+        + """SELECT (COUNT(?old) AS ?all) (COUNT(?complete) AS ?named) WHERE {
+               ?old a ftkg:FormerCommune .
+               OPTIONAL {
+                 ?old rdfs:label ?name ; igeo:codeINSEE ?code ; dcterms:isReplacedBy ?current .
+                 ?current a igeo:Commune .
+                 BIND(?old AS ?complete)
+               } }"""
+    )
+    assert int(rows[0]["all"].value) > 3000
+    assert rows[0]["named"] == rows[0]["all"]
+
+
+def test_a_renumbered_commune_stays_an_alias_of_its_successor(knowledge_store):
+    assert knowledge_store.query(
+        PREFIXES
+        + """ASK { <id/commune/20004> dcterms:isReplacedBy <id/commune/2A004> .
+                   FILTER NOT EXISTS { <id/commune/20004> a ftkg:FormerCommune } }"""
     )
 
 

@@ -62,6 +62,7 @@ class Manifest:
     population_date: str
     graph: str
     source: str
+    history: History | None = None
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
@@ -82,9 +83,42 @@ class Manifest:
                 population_date=data["population_reference_date"],
                 graph=data["graph"],
                 source=data["source"],
+                history=History.read(path, data["history"]) if "history" in data else None,
             )
         except KeyError as missing:
             raise BuildError(f"{path}: the manifest lacks the field {missing}") from None
+
+
+@dataclass(frozen=True)
+class History:
+    """An earlier version of the same package, pinned for the names of former communes.
+
+    The current package lists a merged commune's old code (``anciensCodes``) but not its name;
+    an earlier version, from before most mergers, still lists it with its name (as a commune,
+    or as the commune déléguée or associée that kept it).
+    Neither carries the date a commune ceased to exist (INSEE's record of changes is not on a
+    package registry), so former communes have a name and a successor but no end date.
+    """
+
+    version: str
+    tarball: Path
+    integrity: str
+    graph: str
+    source: str
+
+    @classmethod
+    def read(cls, manifest: Path, data: dict[str, str]) -> History:
+        """The ``history`` part of the manifest."""
+        try:
+            return cls(
+                version=data["version"],
+                tarball=manifest.parent / data["tarball"],
+                integrity=data["integrity"],
+                graph=data["graph"],
+                source=data["source"],
+            )
+        except KeyError as missing:
+            raise BuildError(f"{manifest}: history lacks the field {missing}") from None
 
 
 def verified_tarball(manifest_path: Path, tarball: Path, integrity: str) -> bytes:
@@ -286,7 +320,48 @@ def generate(manifest: Manifest, base_uri: str) -> tuple[str, dict[str, int]]:
         w.date(figure, f"{ftkg}referenceDate", manifest.cog_date)
 
     counts = {name: len(package[name]) for name in PACKAGE_FILES}
+    if manifest.history is not None:
+        # A code whose earlier name is the name of the commune that now bears it was only
+        # renumbered (Corsica's 20xxx became 2Axxx and 2Bxxx): the same commune, an alias.
+        former = {
+            old: commune["nom"]
+            for commune in package["communes"]
+            for old in commune.get("anciensCodes", ())
+        }
+        lines, named = _former_communes(manifest, base_uri, former)
+        w.lines.extend(lines)
+        counts["former communes named"] = named
     return "".join(w.lines), counts
+
+
+def _former_communes(
+    manifest: Manifest, base_uri: str, successors: dict[str, str]
+) -> tuple[list[str], int]:
+    """Former communes (old code -> its successor's name) with the name an earlier version of
+    the package gives them, but for renumbered communes, which are their successor."""
+    history = manifest.history
+    assert history is not None
+    payload = verified_tarball(manifest.path, history.tarball, history.integrity)
+    with tarfile.open(fileobj=io.BytesIO(payload), mode="r:gz") as archive:
+        member = archive.extractfile("package/data/communes.json")
+        if member is None:
+            raise BuildError(f"{history.tarball}: package/data/communes.json is missing")
+        earlier = json.load(member)
+    # A code may be listed as a commune then, or already as the commune déléguée or associée
+    # that kept the former commune's name; either way the name is the former commune's.
+    names: dict[str, str] = {}
+    for record in sorted(earlier, key=lambda c: c.get("type") != "commune-actuelle"):
+        code = record["code"]
+        if code in successors and record["nom"] != successors[code]:
+            names.setdefault(code, record["nom"])
+    w = NQuadsWriter(base_uri, history.graph)
+    for code, name in sorted(names.items()):
+        subject = w.iri(f"commune/{code}")
+        w.add(subject, RDF_TYPE, f"<{base_uri}ontology#FormerCommune>")
+        w.label(subject, name)
+        w.text(subject, f"{IGEO}nom", name)
+        w.text(subject, f"{IGEO}codeINSEE", code)
+    return w.lines, len(names)
 
 
 def origin_of(iri: str, base_uri: str) -> str | None:
