@@ -64,6 +64,7 @@ def test_a_confidence_inside_a_source_graph_is_refused(sources):
 }
 """,
     )
+    assert "ontology#confidence> is an editors' judgement" in message
     assert "graph/mel-press-release-2019-04-03" in message
 
 
@@ -155,3 +156,42 @@ def test_one_statement_is_judged_in_one_claim_node(sources):
 """,
     )
     assert "judge each statement once" in message and "france3-2019-capitale-lille-day" in message
+
+
+def test_a_preferred_claim_goes_with_the_verdict_that_one_is_right_only(sources):
+    message = build_error(
+        sources,
+        """GRAPH <graph/editorial> {
+  <id/disagreement/x> a ftkg:Disagreement ;
+      ftkg:competingClaim <id/claim/france3-2019-capitale-lille-day> ,
+          <id/claim/mel-2019-capitale-lille-day> ;
+      ftkg:verdict <id/verdict/both-hold> ;
+      ftkg:preferredClaim <id/claim/mel-2019-capitale-lille-day> .
+}
+""",
+    )
+    assert "verdict <id/verdict/one-is-right> only" in message
+
+
+def test_a_renaming_gives_the_former_and_the_new_name(sources):
+    message = build_error(
+        sources,
+        """GRAPH <graph/webtimemedias-riviera> {
+  <id/lineage-event/x> a ftkg:LineageEvent ; ftkg:lineageKind <id/lineage/renaming> ;
+      ftkg:predecessor <id/ecosystem/riviera> ; ftkg:successor <id/ecosystem/riviera> .
+}
+""",
+    )
+    assert "ftkg:formerName" in message and "ftkg:newName" in message
+
+
+def test_a_split_needs_two_successors(sources):
+    message = build_error(
+        sources,
+        """GRAPH <graph/webtimemedias-riviera> {
+  <id/lineage-event/x> a ftkg:LineageEvent ; ftkg:lineageKind <id/lineage/split> ;
+      ftkg:predecessor <id/ecosystem/hong-kong-shenzhen> ; ftkg:successor <id/ecosystem/hong-kong> .
+}
+""",
+    )
+    assert "two successors" in message

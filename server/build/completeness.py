@@ -7,9 +7,9 @@ into the graph ``graph/completeness``, for every roster:
 
 - ``ftkg:holdersAnnounced``, ``ftkg:holdersPresent`` and ``ftkg:holdersMissing``;
 - a W3C DQV quality measurement (``dqv:QualityMeasurement``) of the metric
-  ``id/metric/roster-completeness`` (present / announced), computed on the roster, that the
-  round itself points to (``dqv:hasQualityMeasurement``), so that any query that reaches a
-  round can see whether its list of holders is whole.
+  ``id/metric/roster-completeness`` (present / announced), computed on the roster
+  (``dqv:computedOn``, whose inverse is ``dqv:hasQualityMeasurement``), so that any query that
+  reaches a round (``?roster ftkg:round ?round``) can see whether its list of holders is whole.
 
 A roster whose announced total the sources do not give gets counts but no measurement: its
 completeness is unknown, and the page says so. Everything here is derived from the curated
@@ -31,13 +31,13 @@ DQV = "http://www.w3.org/ns/dqv#"
 XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 
 _ROSTERS = """
-PREFIX ftkg: <{base}ontology#>
+PREFIX ftkg: <ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT ?roster ?round ?announced (COUNT(DISTINCT ?holder) AS ?present) WHERE {{
+SELECT ?roster ?round ?announced (COUNT(DISTINCT ?holder) AS ?present) WHERE {
   ?roster a ftkg:Roster ; ftkg:round ?round ; ftkg:labelKind ?kind .
-  OPTIONAL {{ ?roster ftkg:announcedTotal/rdf:value ?announced }}
-  OPTIONAL {{ ?award ftkg:inRound ?round ; ftkg:labelKind ?kind ; ftkg:awardee ?holder }}
-}}
+  OPTIONAL { ?roster ftkg:announcedTotal/rdf:value ?announced }
+  OPTIONAL { ?award ftkg:inRound ?round ; ftkg:labelKind ?kind ; ftkg:awardee ?holder }
+}
 GROUP BY ?roster ?round ?announced
 ORDER BY ?roster
 """
@@ -70,7 +70,7 @@ def count(quads: list[ox.Quad], base_uri: str) -> list[RosterCount]:
     """Every roster of the curated data with its announced and present holders."""
     store = ox.Store()
     store.bulk_extend(quads)
-    rows = store.query(_ROSTERS.format(base=base_uri), use_default_graph_as_union=True)
+    rows = store.query(_ROSTERS, base_iri=base_uri, use_default_graph_as_union=True)
     counts = []
     for row in rows:
         announced = row["announced"]
@@ -115,7 +115,6 @@ def generate(quads: list[ox.Quad], base_uri: str) -> tuple[str, list[RosterCount
             f'"Completeness: {item.present} of {item.announced} announced holders present"@en',
         )
         w.add(roster, f"{DQV}hasQualityMeasurement", measurement)
-        w.add(f"<{item.round}>", f"{DQV}hasQualityMeasurement", measurement)
     return "".join(w.lines), counts
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ SCHEMA_COUNTRY = "http://schema.org/Country"
 DCT_LOCATION = "http://purl.org/dc/terms/Location"
 SKOS_ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
 LANGUAGES = ("fr", "en")
+ABBREVIATION = re.compile(r"[A-Z.]+")
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ def read_package(manifest: Manifest) -> tuple[list[list[str]], dict[str, dict[st
 def generate(manifest: Manifest, base_uri: str) -> tuple[str, dict[str, int]]:
     """N-Quads for every country, and how many were generated."""
     codes, names = read_package(manifest)
+    shared = _names_of_several_countries(names)
     w = NQuadsWriter(base_uri, manifest.graph)
     ftkg = f"{base_uri}ontology#"
     for alpha2, alpha3, _numeric, *_ in codes:
@@ -97,12 +100,24 @@ def generate(manifest: Manifest, base_uri: str) -> tuple[str, dict[str, int]]:
             first, *others = given if isinstance(given, list) else [given]
             w.add(subject, RDFS_LABEL, f"{literal(first)}@{language}")
             for other in others:
-                if len(other) > 3:  # "USA", "US" are codes, not names
+                # "USA", "U.S." are abbreviations, not names; "Congo" names two countries, and
+                # an alternative name that matches two would make name matching ambiguous.
+                if not ABBREVIATION.fullmatch(other) and (language, other) not in shared:
                     w.add(subject, SKOS_ALT_LABEL, f"{literal(other)}@{language}")
         w.text(subject, f"{ftkg}iso3166Alpha2", alpha2)
         w.text(subject, f"{ftkg}iso3166Alpha3", alpha3)
         w.text(subject, f"{WDT}P297", alpha2)
     return "".join(w.lines), {"countries": len(codes)}
+
+
+def _names_of_several_countries(names: dict[str, dict[str, Any]]) -> set[tuple[str, str]]:
+    """(language, name) pairs the package gives to more than one country."""
+    seen: dict[tuple[str, str], int] = {}
+    for language, countries in names.items():
+        for given in countries.values():
+            for name in given if isinstance(given, list) else [given]:
+                seen[(language, name)] = seen.get((language, name), 0) + 1
+    return {key for key, count in seen.items() if count > 1}
 
 
 __all__ = ["Manifest", "generate"]

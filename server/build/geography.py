@@ -321,8 +321,6 @@ def generate(manifest: Manifest, base_uri: str) -> tuple[str, dict[str, int]]:
 
     counts = {name: len(package[name]) for name in PACKAGE_FILES}
     if manifest.history is not None:
-        # A code whose earlier name is the name of the commune that now bears it was only
-        # renumbered (Corsica's 20xxx became 2Axxx and 2Bxxx): the same commune, an alias.
         former = {
             old: commune["nom"]
             for commune in package["communes"]
@@ -352,6 +350,8 @@ def _former_communes(
     names: dict[str, str] = {}
     for record in sorted(earlier, key=lambda c: c.get("type") != "commune-actuelle"):
         code = record["code"]
+        # A code whose earlier name is the name of the commune that now bears it was only
+        # renumbered (Corsica's 20xxx became 2Axxx and 2Bxxx): the same commune, an alias.
         if code in successors and record["nom"] != successors[code]:
             names.setdefault(code, record["nom"])
     w = NQuadsWriter(base_uri, history.graph)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NoReturn
 
 import pyoxigraph as ox
 
@@ -57,7 +58,7 @@ def check(parsed: ParsedInputs, base_uri: str) -> None:
     for q in quads:
         by_subject[q.subject.value][q.predicate.value].append(q)
         present.add((q.subject.value, q.predicate.value, q.object, q.graph_name.value))
-    judged: dict[tuple[str, str, str, str], str] = {}
+    judged: dict[tuple[str, ...], str] = {}
     for subject, properties in by_subject.items():
         types = {q.object.value for q in properties.get(RDF + "type", [])}
         if t.ftkg("Claim") in types:
@@ -75,14 +76,14 @@ def check(parsed: ParsedInputs, base_uri: str) -> None:
                     f"the claim is about the same statement as <{judged[key]}>: judge each "
                     "statement once, in one claim node",
                 )
-            judged[key] = subject  # type: ignore[index]
+            judged[key] = subject
         if t.ftkg("Disagreement") in types:
             _check_disagreement(parsed, base_uri, subject, properties, t)
         if t.ftkg("LineageEvent") in types:
             _check_lineage(parsed, base_uri, subject, properties, t)
 
 
-def _fail(parsed: ParsedInputs, base_uri: str, subject: str, predicate: str, why: str) -> None:
+def _fail(parsed: ParsedInputs, base_uri: str, subject: str, predicate: str, why: str) -> NoReturn:
     files = parsed.files_stating(subject, predicate) or parsed.files_stating(subject)
     where = "?"
     if files:

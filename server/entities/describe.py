@@ -35,21 +35,32 @@ SELECT ?entity ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?entity } GROUP BY ?entity ?p O
 INCOMING = """
 SELECT ?entity ?s ?p WHERE { ?s ?p ?entity } ORDER BY ?p ?s
 """
-# The editors' judgements about the entity's statements: the claims about it, the
-# disagreements about it or about those claims, and every claim those disagreements weigh.
+# The editors' judgements about the entity's statements, in one query: every statement, in the
+# editors' own graphs, about the claims on the entity, the disagreements about it or about those
+# claims, and every claim those disagreements weigh.
 JUDGEMENTS = """
 PREFIX ftkg: <ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT DISTINCT ?entity ?node WHERE {
-  { ?node rdf:subject ?entity ; a ftkg:Claim }
-  UNION { ?node dcterms:subject ?entity ; a ftkg:Disagreement }
-  UNION { ?claim rdf:subject ?entity . ?node ftkg:competingClaim ?claim }
-  UNION { ?disagreement dcterms:subject ?entity ; ftkg:competingClaim ?node }
-  UNION { ?claim rdf:subject ?entity . ?disagreement ftkg:competingClaim ?claim , ?node }
+SELECT ?entity ?editors ?graph ?node ?p ?o WHERE {
+  {
+    SELECT DISTINCT ?entity ?node WHERE {
+      { ?node rdf:subject ?entity ; a ftkg:Claim }
+      UNION { ?node dcterms:subject ?entity ; a ftkg:Disagreement }
+      UNION { ?claim rdf:subject ?entity . ?node ftkg:competingClaim ?claim }
+      UNION { ?disagreement dcterms:subject ?entity ; ftkg:competingClaim ?node }
+      UNION { ?claim rdf:subject ?entity . ?disagreement ftkg:competingClaim ?claim , ?node }
+    }
+  }
+  GRAPH ?graph { ?node ?p ?o }
+  ?graph prov:wasDerivedFrom ?editors .
 }
+ORDER BY ?node ?p ?o
 """
-EDITORIAL_GRAPH = "graph/editorial"
+EDITORS_SOURCE = "id/source/ftkg-editors"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+FTKG = "ontology#"  # relative to the base: the ontology's namespace
 
 
 @dataclass(frozen=True)
@@ -110,19 +121,20 @@ class Description:
     labels: dict[str, dict[str, str]]  # IRI -> language ("" if none) -> label
     sources: dict[str, Source]
     blank_nodes: list[ox.Quad]  # statements about the blank nodes the entity points to
-    judgement_quads: list[ox.Quad] = field(default_factory=list)  # in the editors' graph
+    judgement_quads: list[ox.Quad] = field(default_factory=list)  # in the editors' graphs
+    ontology: str = ""  # the ontology's namespace, ``{base}ontology#``
 
     def judgements(self) -> dict[tuple[str, str, str], Judgement]:
         """The editors' judgement of each (graph, predicate, value) the entity is subject of."""
         found = {}
-        for claim in _claims(self.judgement_quads).values():
+        for claim in _claims(self.judgement_quads, self.ontology).values():
             if claim.subject == self.iri:
                 found[(claim.graph, claim.predicate, str(claim.value))] = claim
         return found
 
     def disagreements(self) -> list[Disagreement]:
         """The disagreements that concern the entity, as the editors recorded them."""
-        return _disagreements(self.judgement_quads)
+        return _disagreements(self.judgement_quads, self.ontology)
 
     @property
     def exists(self) -> bool:
@@ -201,21 +213,21 @@ def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 10
     linked |= {s.value for s, _ in incoming if isinstance(s, ox.NamedNode)}
     linked |= {q.predicate.value for q in blank_nodes}
     linked |= {q.object.value for q in blank_nodes if isinstance(q.object, ox.NamedNode)}
-    editorial = ox.NamedNode(store.base_uri + EDITORIAL_GRAPH)
-    judged = {row["node"] for row in store.query(JUDGEMENTS, {"entity": entity})}
+    editors = ox.NamedNode(store.base_uri + EDITORS_SOURCE)
     judgement_quads = [
-        quad
-        for node in sorted(judged, key=str)
-        for quad in store.store.quads_for_pattern(node, None, None, editorial)
+        ox.Quad(row["node"], row["p"], row["o"], row["graph"])
+        for row in store.query(JUDGEMENTS, {"entity": entity, "editors": editors})
     ]
+    ftkg = store.base_uri + FTKG
+    # What a reader must see named: confidence levels, verdicts, the values claims state.
+    named = {ftkg + "confidence", ftkg + "verdict", RDF + "object"}
     linked |= {
         q.object.value
         for q in judgement_quads
-        if isinstance(q.object, ox.NamedNode)
-        and q.predicate.value.endswith(("confidence", "verdict"))
+        if q.predicate.value in named and isinstance(q.object, ox.NamedNode)
     }
     graphs = {g for s in statements for g in s.graphs}
-    graphs |= {q.object.value for q in judgement_quads if q.predicate.value.endswith("#statedIn")}
+    graphs |= {q.object.value for q in judgement_quads if q.predicate.value == ftkg + "statedIn"}
     sources = {g: source_of(store, g) for g in graphs}
     linked |= {s.document for s in sources.values() if s.document}
     return Description(
@@ -229,63 +241,67 @@ def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 10
         sources=sources,
         blank_nodes=blank_nodes,
         judgement_quads=judgement_quads,
+        ontology=ftkg,
     )
 
 
-def _texts(quads: list[ox.Quad], predicate_suffix: str) -> dict[str, str]:
+def _texts(quads: list[ox.Quad], predicate: str) -> dict[str, str]:
+    """The literal values of ``predicate`` among ``quads``, by language tag."""
     return {
         q.object.language or "": q.object.value
         for q in quads
-        if q.predicate.value.endswith(predicate_suffix) and isinstance(q.object, ox.Literal)
+        if q.predicate.value == predicate and isinstance(q.object, ox.Literal)
     }
 
 
-def _claims(quads: list[ox.Quad]) -> dict[str, Judgement]:
-    by_node: dict[str, list[ox.Quad]] = defaultdict(list)
+def _by_node(quads: list[ox.Quad]) -> dict[str, list[ox.Quad]]:
+    grouped: dict[str, list[ox.Quad]] = defaultdict(list)
     for quad in quads:
-        by_node[quad.subject.value].append(quad)
+        grouped[quad.subject.value].append(quad)
+    return grouped
+
+
+def _claims(quads: list[ox.Quad], ftkg: str) -> dict[str, Judgement]:
+    """The claims among the editors' statements, by claim IRI."""
     claims = {}
-    for node, about in by_node.items():
-        values = {q.predicate.value.rsplit("#", 1)[-1]: q.object for q in about}
-        if not {"statedIn", "subject", "predicate", "object"} <= values.keys():
+    for node, about in _by_node(quads).items():
+        values = {q.predicate.value: q.object for q in about}
+        parts = (ftkg + "statedIn", RDF + "subject", RDF + "predicate", RDF + "object")
+        if not all(part in values for part in parts):
             continue
-        confidence = values.get("confidence")
+        graph, subject, predicate, value = (values[part] for part in parts)
+        confidence = values.get(ftkg + "confidence")
         claims[node] = Judgement(
             claim=node,
-            graph=values["statedIn"].value,
-            subject=values["subject"].value,
-            predicate=values["predicate"].value,
-            value=values["object"],
+            graph=graph.value,
+            subject=subject.value,
+            predicate=predicate.value,
+            value=value,
             confidence=confidence.value if confidence is not None else None,
-            rationale=_texts(about, "#rationale"),
+            rationale=_texts(about, ftkg + "rationale"),
         )
     return claims
 
 
-def _disagreements(quads: list[ox.Quad]) -> list[Disagreement]:
-    claims = _claims(quads)
-    by_node: dict[str, list[ox.Quad]] = defaultdict(list)
-    for quad in quads:
-        by_node[quad.subject.value].append(quad)
+def _disagreements(quads: list[ox.Quad], ftkg: str) -> list[Disagreement]:
+    """The disagreements among the editors' statements, with their claims resolved."""
+    claims = _claims(quads, ftkg)
     found = []
-    for node, about in sorted(by_node.items()):
-        competing = [q.object.value for q in about if q.predicate.value.endswith("#competingClaim")]
+    for node, about in sorted(_by_node(quads).items()):
+        values: dict[str, list[str]] = defaultdict(list)
+        for quad in about:
+            values[quad.predicate.value].append(quad.object.value)
+        competing = values.get(ftkg + "competingClaim")
         if not competing:
             continue
-        verdict = next(
-            (q.object.value for q in about if q.predicate.value.endswith("#verdict")), None
-        )
-        preferred = next(
-            (q.object.value for q in about if q.predicate.value.endswith("#preferredClaim")), None
-        )
         found.append(
             Disagreement(
                 iri=node,
-                about=_texts(about, "/description"),
+                about=_texts(about, "http://purl.org/dc/terms/description"),
                 claims=[claims[c] for c in sorted(competing) if c in claims],
-                verdict=verdict,
-                preferred=preferred,
-                rationale=_texts(about, "#rationale"),
+                verdict=next(iter(values.get(ftkg + "verdict", [])), None),
+                preferred=next(iter(values.get(ftkg + "preferredClaim", [])), None),
+                rationale=_texts(about, ftkg + "rationale"),
             )
         )
     return found

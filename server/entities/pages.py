@@ -165,7 +165,7 @@ def render_entity(iri: str, path: str, page: int) -> str:
     judgements = description.judgements()
 
     def in_lang(texts: dict[str, str]) -> str:
-        return texts.get(lang) or texts.get("fr") or next(iter(texts.values()), "")
+        return best_label(texts, lang, "")[0]
 
     def term_view(value: ox.NamedNode | ox.BlankNode | ox.Literal, cited: list[int]) -> ValueView:
         if isinstance(value, ox.NamedNode):

@@ -348,7 +348,7 @@ def _dataset(
         add(distribution, DCATAP + "availability", _n(EU + "planned-availability/STABLE"))
         if modified:
             add(distribution, DCT + "modified", _typed(modified, "dateTime"))
-    # How complete the rosters are, as DQV quality measurements (dqv:hasQualityMeasurement).
+    # Portals show a dataset's quality beside it (DCAT-AP 3 recommends DQV for this).
     for triple in quality.dqv_triples(store, dataset.iri(base)):
         add(triple.subject, triple.predicate.value, triple.object)
     return node

@@ -4,7 +4,7 @@ The build wrote, for every roster (a round and a label kind), the holders announ
 and missing, and a W3C DQV quality measurement (``server/build/completeness.py``). This module
 reads them back once per data version and turns them into what each surface needs: rows for
 the completeness page, and DQV statements for the DCAT-AP catalogue and the VoID description
-(DQV §6: a dataset ``dqv:hasQualityMeasurement`` measurements of a ``dqv:Metric`` in a
+(DQV §6: a resource ``dqv:hasQualityMeasurement`` measurements of a ``dqv:Metric`` in a
 ``dqv:Dimension``, here ``ldqd:completeness``).
 """
 
@@ -16,28 +16,33 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import pyoxigraph as ox
 
 from server.build.completeness import METRIC
+from server.entities.presentation import best_label, local_name
 from server.store import KnowledgeStore
 
 DQV = "http://www.w3.org/ns/dqv#"
 LDQD_COMPLETENESS = "http://www.w3.org/2016/05/ldqd#completeness"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-SKOS_DEFINITION = ox.NamedNode("http://www.w3.org/2004/02/skos/core#definition")
+DCT_IS_PART_OF = ox.NamedNode("http://purl.org/dc/terms/isPartOf")
 XSD_DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
 
+# One row per roster: its round's and label kind's names (any one per language), the round's
+# date to order by, and what the build computed.
 _ROSTERS = """
 PREFIX ftkg: <ontology#>
 PREFIX dqv: <http://www.w3.org/ns/dqv#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?roster ?round ?roundFr ?roundEn ?kind ?kindFr ?kindEn ?present ?announced
-       ?missing ?value ?measurement ?figure WHERE {
+PREFIX schema: <http://schema.org/>
+SELECT ?roster ?round ?kind ?present ?announced ?missing ?value ?measurement ?figure
+       (SAMPLE(?rFr) AS ?roundFr) (SAMPLE(?rEn) AS ?roundEn)
+       (SAMPLE(?kFr) AS ?kindFr) (SAMPLE(?kEn) AS ?kindEn) (MIN(STR(?start)) AS ?date) WHERE {
   ?roster a ftkg:Roster ; ftkg:round ?round ; ftkg:labelKind ?kind ; ftkg:holdersPresent ?present .
-  OPTIONAL { ?round rdfs:label ?roundFr FILTER(LANG(?roundFr) = "fr") }
-  OPTIONAL { ?round rdfs:label ?roundEn FILTER(LANG(?roundEn) = "en") }
-  OPTIONAL { ?kind skos:prefLabel ?kindFr FILTER(LANG(?kindFr) = "fr") }
-  OPTIONAL { ?kind skos:prefLabel ?kindEn FILTER(LANG(?kindEn) = "en") }
+  OPTIONAL { ?round rdfs:label ?rFr FILTER(LANG(?rFr) = "fr") }
+  OPTIONAL { ?round rdfs:label ?rEn FILTER(LANG(?rEn) = "en") }
+  OPTIONAL { ?kind skos:prefLabel ?kFr FILTER(LANG(?kFr) = "fr") }
+  OPTIONAL { ?kind skos:prefLabel ?kEn FILTER(LANG(?kEn) = "en") }
+  OPTIONAL { ?round schema:startDate ?start }
   OPTIONAL {
     ?roster ftkg:holdersAnnounced ?announced ; ftkg:holdersMissing ?missing ;
             ftkg:announcedTotal ?figure ;
@@ -45,7 +50,7 @@ SELECT ?roster ?round ?roundFr ?roundEn ?kind ?kindFr ?kindEn ?present ?announce
     ?measurement dqv:value ?value .
   }
 }
-ORDER BY ?roster
+GROUP BY ?roster ?round ?kind ?present ?announced ?missing ?value ?measurement ?figure
 """
 
 _SOURCES_OF_FIGURE = """
@@ -86,14 +91,15 @@ class RosterCompleteness:
     value: Decimal | None
     measurement: str | None
     sources: list[Source] = field(default_factory=list)
+    date: str = ""  # the round's start, or its key ("2019-07-communautes") when none is given
 
     def round_name(self, lang: str) -> str:
-        """The round's name in ``lang`` (French when there is no other)."""
-        return self.round_names.get(lang) or self.round_names.get("fr") or self.round
+        """The round's name in ``lang``, else in the other language, else its key."""
+        return best_label(self.round_names, lang, local_name(self.round))[0]
 
     def kind_name(self, lang: str) -> str:
-        """The label kind's name in ``lang``."""
-        return self.kind_names.get(lang) or self.kind_names.get("fr") or self.kind
+        """The label kind's name in ``lang``, with the same fallbacks."""
+        return best_label(self.kind_names, lang, local_name(self.kind))[0]
 
 
 def rosters(store: KnowledgeStore) -> list[RosterCompleteness]:
@@ -130,10 +136,10 @@ def _read(store: KnowledgeStore) -> list[RosterCompleteness]:
                 value=Decimal(row["value"].value) if "value" in row else None,
                 measurement=text("measurement"),
                 sources=sources,
+                date=text("date") or local_name(row["round"].value),
             )
         )
-    # Rounds named by key sort by date already ("2014-…", "2019-…"); keep that order.
-    return sorted(found, key=lambda r: (r.round.rsplit("/", 1)[-1], r.kind))
+    return sorted(found, key=lambda r: (r.date, r.round, r.kind))
 
 
 def overall(found: list[RosterCompleteness]) -> tuple[int, int, Decimal | None]:
@@ -150,31 +156,30 @@ def overall(found: list[RosterCompleteness]) -> tuple[int, int, Decimal | None]:
 
 
 def dqv_triples(store: KnowledgeStore, dataset_iri: str) -> list[ox.Triple]:
-    """The dataset's completeness as DQV quality measurements: one per roster whose announced
-    total is known, and one over all of them, with the metric they measure."""
+    """The dataset's completeness in W3C DQV: one measurement computed on the dataset (the share
+    of announced holders present over every roster whose total is known), and each roster's
+    own measurement, computed on the roster, which is part of the dataset.
+
+    ``dqv:hasQualityMeasurement`` is the inverse of ``dqv:computedOn`` (DQV §6.6), so a
+    measurement hangs from the very resource it was computed on, never from another.
+    """
     found = rosters(store)
     dataset = ox.NamedNode(dataset_iri)
     metric = store.iri(f"id/{METRIC}")
     triples = [
-        ox.Triple(metric, RDF_TYPE, ox.NamedNode(DQV + "Metric")),
-        ox.Triple(
-            metric,
-            SKOS_DEFINITION,
-            ox.Literal(
-                "Share of a round's announced holders (the sourced total the editors retain) "
-                "that the graph names, each with at least one source: from 0 to 1.",
-                language="en",
-            ),
-        ),
-        ox.Triple(metric, ox.NamedNode(DQV + "expectedDataType"), XSD_DECIMAL),
-        ox.Triple(metric, ox.NamedNode(DQV + "inDimension"), ox.NamedNode(LDQD_COMPLETENESS)),
-        ox.Triple(ox.NamedNode(LDQD_COMPLETENESS), RDF_TYPE, ox.NamedNode(DQV + "Dimension")),
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.store.quads_for_pattern(metric, None, None, ox.DefaultGraph())
     ]
+    triples.append(
+        ox.Triple(ox.NamedNode(LDQD_COMPLETENESS), RDF_TYPE, ox.NamedNode(DQV + "Dimension"))
+    )
 
-    def measurement(node: ox.NamedNode, on: ox.NamedNode, value: Decimal, label: str) -> None:
+    def measurement(
+        node: ox.NamedNode | ox.BlankNode, on: ox.NamedNode, value: Decimal, label: str
+    ) -> None:
         triples.extend(
             [
-                ox.Triple(dataset, ox.NamedNode(DQV + "hasQualityMeasurement"), node),
+                ox.Triple(on, ox.NamedNode(DQV + "hasQualityMeasurement"), node),
                 ox.Triple(node, RDF_TYPE, ox.NamedNode(DQV + "QualityMeasurement")),
                 ox.Triple(node, ox.NamedNode(DQV + "isMeasurementOf"), metric),
                 ox.Triple(node, ox.NamedNode(DQV + "computedOn"), on),
@@ -185,24 +190,27 @@ def dqv_triples(store: KnowledgeStore, dataset_iri: str) -> list[ox.Triple]:
             ]
         )
 
-    for roster in found:
-        if roster.measurement is None or roster.value is None:
-            continue
-        measurement(
-            ox.NamedNode(roster.measurement),
-            ox.NamedNode(roster.roster),
-            roster.value,
-            f"{roster.kind_name('en')}, {roster.round_name('en')}: {roster.present} of "
-            f"{roster.announced} announced holders present",
-        )
     present, announced, ratio = overall(found)
     if ratio is not None:
+        # A blank node: this measurement exists only in the documents that state it.
         measurement(
-            ox.NamedNode(f"{dataset_iri}/quality/roster-completeness"),
+            ox.BlankNode(f"completeness-{local_name(dataset_iri)}"),
             dataset,
             ratio,
             f"All rounds whose announced total is known: {present} of {announced} announced "
             "holders present",
+        )
+    for roster in found:
+        if roster.measurement is None or roster.value is None:
+            continue
+        node = ox.NamedNode(roster.roster)
+        triples.append(ox.Triple(node, DCT_IS_PART_OF, dataset))
+        measurement(
+            ox.NamedNode(roster.measurement),
+            node,
+            roster.value,
+            f"{roster.kind_name('en')}, {roster.round_name('en')}: {roster.present} of "
+            f"{roster.announced} announced holders present",
         )
     return triples
 

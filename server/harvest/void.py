@@ -94,7 +94,7 @@ def void_triples() -> list[ox.Triple]:
                     _v("dataDump"),
                     ox.NamedNode(url_for("dumps.latest", name=stable_name(dump), _external=True)),
                 )
-    # The completeness of the rosters, as DQV quality measurements of each dataset.
+    # A harvester reads quality from the dataset it harvests: completeness goes with each.
     for dataset in DATASETS:
         triples.extend(quality.dqv_triples(store, dataset.iri(base)))
     add(whole, _v("subset"), ox.NamedNode(LABELS.iri(base)))
