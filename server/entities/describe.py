@@ -14,6 +14,7 @@ from itertools import islice
 
 import pyoxigraph as ox
 
+from server.remote import with_bindings
 from server.store import KnowledgeStore
 from server.terms import Term
 
@@ -26,6 +27,8 @@ DCT_DATE = ox.NamedNode("http://purl.org/dc/terms/date")
 DCT_REPLACED_BY = ox.NamedNode("http://purl.org/dc/terms/isReplacedBy")
 FOAF_PAGE = ox.NamedNode("http://xmlns.com/foaf/0.1/page")
 PROV_DERIVED = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+RDF_SUBJECT = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#subject")
+DCT_SUBJECT = ox.NamedNode("http://purl.org/dc/terms/subject")
 LABEL_PROPERTIES = (RDFS_LABEL, SKOS_PREF, FOAF_NAME, DCT_TITLE)
 
 # ?entity is bound by substitution, which pyoxigraph allows on projected variables only.
@@ -38,25 +41,24 @@ SELECT ?entity ?s ?p WHERE { ?s ?p ?entity } ORDER BY ?p ?s
 # The editors' judgements about the entity's statements, in one query: every statement, in the
 # editors' own graphs, about the claims on the entity, the disagreements about it or about those
 # claims, and every claim those disagreements weigh.
+#
+# Written with its bindings as a VALUES block (proper term serialisation, never pasted text):
+# Oxigraph pushes VALUES into every branch of the UNION, while bound substitutions are
+# applied after it (11 ms against 800 ms for a judged award, measured).
 JUDGEMENTS = """
 PREFIX ftkg: <ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?entity ?editors ?graph ?node ?p ?o WHERE {
-  {
-    SELECT DISTINCT ?entity ?node WHERE {
-      { ?node rdf:subject ?entity ; a ftkg:Claim }
-      UNION { ?node dcterms:subject ?entity ; a ftkg:Disagreement }
-      UNION { ?claim rdf:subject ?entity . ?node ftkg:competingClaim ?claim }
-      UNION { ?disagreement dcterms:subject ?entity ; ftkg:competingClaim ?node }
-      UNION { ?claim rdf:subject ?entity . ?disagreement ftkg:competingClaim ?claim , ?node }
-    }
-  }
+SELECT ?graph ?node ?p ?o WHERE {
+  { ?node rdf:subject ?entity ; a ftkg:Claim }
+  UNION { ?node dcterms:subject ?entity ; a ftkg:Disagreement }
+  UNION { ?claim rdf:subject ?entity . ?node ftkg:competingClaim ?claim }
+  UNION { ?disagreement dcterms:subject ?entity ; ftkg:competingClaim ?node }
+  UNION { ?claim rdf:subject ?entity . ?disagreement ftkg:competingClaim ?claim , ?node }
   GRAPH ?graph { ?node ?p ?o }
   ?graph prov:wasDerivedFrom ?editors .
 }
-ORDER BY ?node ?p ?o
 """
 EDITORS_SOURCE = "id/source/ftkg-editors"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -213,11 +215,7 @@ def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 10
     linked |= {s.value for s, _ in incoming if isinstance(s, ox.NamedNode)}
     linked |= {q.predicate.value for q in blank_nodes}
     linked |= {q.object.value for q in blank_nodes if isinstance(q.object, ox.NamedNode)}
-    editors = ox.NamedNode(store.base_uri + EDITORS_SOURCE)
-    judgement_quads = [
-        ox.Quad(row["node"], row["p"], row["o"], row["graph"])
-        for row in store.query(JUDGEMENTS, {"entity": entity, "editors": editors})
-    ]
+    judgement_quads = _judgement_quads(store, entity)
     ftkg = store.base_uri + FTKG
     # What a reader must see named: confidence levels, verdicts, the values claims state.
     named = {ftkg + "confidence", ftkg + "verdict", RDF + "object"}
@@ -242,6 +240,24 @@ def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 10
         blank_nodes=blank_nodes,
         judgement_quads=judgement_quads,
         ontology=ftkg,
+    )
+
+
+def _judgement_quads(store: KnowledgeStore, entity: ox.NamedNode) -> list[ox.Quad]:
+    """The editors' statements about the entity's claims and disagreements (none for most)."""
+    # Two index lookups settle it for the 700,000 entities nobody judged.
+    judged = any(
+        next(iter(store.store.quads_for_pattern(None, predicate, entity, ox.DefaultGraph())), None)
+        for predicate in (RDF_SUBJECT, DCT_SUBJECT)
+    )
+    if not judged:
+        return []
+    editors = ox.NamedNode(store.base_uri + EDITORS_SOURCE)
+    rows = store.query(with_bindings(JUDGEMENTS, {"entity": entity, "editors": editors}))
+    # A node reached through two branches comes twice; each statement once, in order.
+    return sorted(
+        dict.fromkeys(ox.Quad(row["node"], row["p"], row["o"], row["graph"]) for row in rows),
+        key=str,
     )
 
 
