@@ -34,13 +34,13 @@ def test_rdflib_parses_an_entity_iri_end_to_end(self_hosted):
     assert (entity, rdflib.URIRef(self_hosted + "ontology#federatedBy"), None) in graph
 
 
-def test_rdflib_follows_an_old_iri_to_its_successor(self_hosted):
-    graph = rdflib.Graph().parse(self_hosted + "id/commune/20004")
-    assert (
-        rdflib.URIRef(self_hosted + "id/commune/2A004"),
-        rdflib.RDFS.label,
-        rdflib.Literal("Ajaccio", lang="fr"),
-    ) in graph
+def test_rdflib_reads_a_former_commune_with_its_successor(self_hosted):
+    former = rdflib.URIRef(self_hosted + "id/commune/59298")
+    graph = rdflib.Graph().parse(former)
+    successor = rdflib.URIRef(self_hosted + "id/commune/59350")
+    assert (former, rdflib.RDFS.label, rdflib.Literal("Hellemmes-Lille", lang="fr")) in graph
+    assert (former, rdflib.DCTERMS.isReplacedBy, successor) in graph
+    assert (successor, rdflib.RDFS.label, rdflib.Literal("Lille", lang="fr")) in graph
 
 
 def test_an_ontology_term_dereferences_to_the_ontology(self_hosted):

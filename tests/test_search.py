@@ -186,3 +186,11 @@ def test_every_page_has_a_search_box_with_autocomplete(client, path):
 def test_search_answers_any_origin(client):
     response = client.get("/search?q=lille", headers={"Origin": "https://example.org"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_former_commune_is_never_offered_for_the_living_one(client):
+    # Hellemmes-Lille merged into Lille (its code 59298 names the former commune); what is
+    # found is the commune associée that carries the name today.
+    found = [r["id"].split("/id/", 1)[1] for r in results(client, "Hellemmes-Lille")]
+    assert "commune/59298" not in found
+    assert "commune-associee/59298" in found

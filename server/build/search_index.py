@@ -127,6 +127,11 @@ def collect(store: ox.Store, base_uri: str) -> dict[str, _Entity]:
     for subject, quad in _pairs(store, RDF_TYPE):
         if subject in entities:
             entities[subject].types.add(quad.object.value)
+    # A former commune shares the URL kind of the communes (id/commune/{old code}) but is not
+    # one: a spreadsheet's "Saint-Denis" means the living commune, never one merged away.
+    former = base_uri + "ontology#FormerCommune"
+    for subject in [s for s, e in entities.items() if former in e.types]:
+        del entities[subject]
     for subject, quad in _pairs(store, DESCRIPTION):
         if subject in entities and isinstance(quad.object, ox.Literal):
             entities[subject].description.setdefault(quad.object.language or "", quad.object.value)
