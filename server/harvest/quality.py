@@ -10,6 +10,7 @@ the completeness page, and DQV statements for the DCAT-AP catalogue and the VoID
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -36,7 +37,8 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX schema: <http://schema.org/>
 SELECT ?roster ?round ?kind ?present ?announced ?missing ?value ?measurement ?figure
        (SAMPLE(?rFr) AS ?roundFr) (SAMPLE(?rEn) AS ?roundEn)
-       (SAMPLE(?kFr) AS ?kindFr) (SAMPLE(?kEn) AS ?kindEn) (MIN(STR(?start)) AS ?date) WHERE {
+       (SAMPLE(?kFr) AS ?kindFr) (SAMPLE(?kEn) AS ?kindEn)
+       (GROUP_CONCAT(DISTINCT STR(?start); separator = " ") AS ?starts) WHERE {
   ?roster a ftkg:Roster ; ftkg:round ?round ; ftkg:labelKind ?kind ; ftkg:holdersPresent ?present .
   OPTIONAL { ?round rdfs:label ?rFr FILTER(LANG(?rFr) = "fr") }
   OPTIONAL { ?round rdfs:label ?rEn FILTER(LANG(?rEn) = "en") }
@@ -91,7 +93,7 @@ class RosterCompleteness:
     value: Decimal | None
     measurement: str | None
     sources: list[Source] = field(default_factory=list)
-    date: str = ""  # the round's start, or its key ("2019-07-communautes") when none is given
+    date: str = ""  # when the round took place, to order rounds by (see _round_date)
 
     def round_name(self, lang: str) -> str:
         """The round's name in ``lang``, else in the other language, else its key."""
@@ -136,10 +138,20 @@ def _read(store: KnowledgeStore) -> list[RosterCompleteness]:
                 value=Decimal(row["value"].value) if "value" in row else None,
                 measurement=text("measurement"),
                 sources=sources,
-                date=text("date") or local_name(row["round"].value),
+                date=_round_date(local_name(row["round"].value), (text("starts") or "").split()),
             )
         )
     return sorted(found, key=lambda r: (r.date, r.round, r.kind))
+
+
+def _round_date(key: str, starts: list[str]) -> str:
+    """When a round took place, to order rounds by: a start date a source gives in the year its
+    key names (a source's wrong year, such as "April 2018" for 2019, is left aside), else the
+    year and month of the key itself ("2019-07-communautes")."""
+    prefix = re.match(r"\d{4}(-\d{2}(?=-|$))?", key)
+    year = prefix.group(0)[:4] if prefix else ""
+    fitting = sorted(s for s in starts if s.startswith(year))
+    return fitting[0] if fitting else (prefix.group(0) if prefix else key)
 
 
 def overall(found: list[RosterCompleteness]) -> tuple[int, int, Decimal | None]:
