@@ -63,24 +63,38 @@ def check(parsed: ParsedInputs, base_uri: str) -> None:
         types = {q.object.value for q in properties.get(RDF + "type", [])}
         if t.ftkg("Claim") in types:
             _check_claim(parsed, base_uri, subject, properties, present, t)
-            key = tuple(
-                str(_one(properties, p))
-                for p in (t.ftkg("statedIn"), RDF + "subject", RDF + "predicate", RDF + "object")
-            )
-            if key in judged:
-                _fail(
-                    parsed,
-                    base_uri,
-                    subject,
-                    RDF + "type",
-                    f"the claim is about the same statement as <{judged[key]}>: judge each "
-                    "statement once, in one claim node",
-                )
-            judged[key] = subject
+            _check_judged_once(parsed, base_uri, subject, properties, judged, t)
         if t.ftkg("Disagreement") in types:
             _check_disagreement(parsed, base_uri, subject, properties, t)
         if t.ftkg("LineageEvent") in types:
             _check_lineage(parsed, base_uri, subject, properties, t)
+
+
+def _check_judged_once(
+    parsed: ParsedInputs,
+    base: str,
+    claim: str,
+    properties: dict[str, list[ox.Quad]],
+    judged: dict[tuple[str, ...], str],
+    t: _Terms,
+) -> None:
+    parts = [
+        _one(properties, p)
+        for p in (t.ftkg("statedIn"), RDF + "subject", RDF + "predicate", RDF + "object")
+    ]
+    if any(part is None for part in parts):
+        return  # the shapes report the missing or repeated part, with its own message
+    key = tuple(str(part) for part in parts)
+    if key in judged:
+        _fail(
+            parsed,
+            base,
+            claim,
+            RDF + "type",
+            f"the claim is about the same statement as <{judged[key]}>: judge each statement "
+            "once, in one claim node",
+        )
+    judged[key] = claim
 
 
 def _fail(parsed: ParsedInputs, base_uri: str, subject: str, predicate: str, why: str) -> NoReturn:
