@@ -33,12 +33,12 @@ XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 _ROSTERS = """
 PREFIX ftkg: <ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT ?roster ?round ?announced (COUNT(DISTINCT ?holder) AS ?present) WHERE {
+SELECT ?roster ?announced (COUNT(DISTINCT ?holder) AS ?present) WHERE {
   ?roster a ftkg:Roster ; ftkg:round ?round ; ftkg:labelKind ?kind .
   OPTIONAL { ?roster ftkg:announcedTotal/rdf:value ?announced }
   OPTIONAL { ?award ftkg:inRound ?round ; ftkg:labelKind ?kind ; ftkg:awardee ?holder }
 }
-GROUP BY ?roster ?round ?announced
+GROUP BY ?roster ?announced
 ORDER BY ?roster
 """
 
@@ -48,7 +48,6 @@ class RosterCount:
     """One roster's counts, as the build computed them."""
 
     roster: str
-    round: str
     announced: int | None
     present: int
 
@@ -77,7 +76,6 @@ def count(quads: list[ox.Quad], base_uri: str) -> list[RosterCount]:
         counts.append(
             RosterCount(
                 roster=row["roster"].value,
-                round=row["round"].value,
                 announced=int(announced.value) if announced is not None else None,
                 present=int(row["present"].value),
             )
