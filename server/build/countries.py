@@ -25,6 +25,7 @@ from server.build.geography import (
     WDT,
     NQuadsWriter,
     literal,
+    read_manifest_json,
     verified_tarball,
 )
 
@@ -47,12 +48,7 @@ class Manifest:
     @classmethod
     def read(cls, path: Path) -> Manifest:
         """Read and check the manifest; a missing field names itself."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise BuildError(
-                f"{path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
-            ) from None
+        data = read_manifest_json(path)
         try:
             return cls(
                 path=path,

@@ -50,6 +50,19 @@ COMMUNE_KINDS = {
 PACKAGE_FILES = ("communes", "epci", "departements", "regions", "arrondissements")
 
 
+def read_manifest_json(path: Path) -> dict[str, Any]:
+    """A generator manifest's JSON; invalid JSON names the file, line and column."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise BuildError(
+            f"{path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
+        ) from None
+    if not isinstance(data, dict):
+        raise BuildError(f"{path}: a manifest is a JSON object")
+    return data
+
+
 @dataclass(frozen=True)
 class Manifest:
     """What ``data/geography/decoupage-administratif.json`` pins."""
@@ -67,12 +80,7 @@ class Manifest:
     @classmethod
     def read(cls, path: Path) -> Manifest:
         """Read and check the manifest; a missing field names itself."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise BuildError(
-                f"{path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
-            ) from None
+        data = read_manifest_json(path)
         try:
             return cls(
                 path=path,
