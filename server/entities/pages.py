@@ -88,6 +88,14 @@ class ValueView:
     # The editors' confidence in what each cited source states: number -> (level, why).
     confidence: dict[int, tuple[str, str]] = field(default_factory=dict)
 
+    @property
+    def shared_confidence(self) -> tuple[str, str] | None:
+        """The level every cited source's claim shares, shown once rather than per source."""
+        levels = {level for level, _ in self.confidence.values()}
+        if len(self.sources) < 2 or len(levels) != 1 or len(self.confidence) != len(self.sources):
+            return None
+        return next(iter(self.confidence.values()))
+
 
 @dataclass
 class ClaimView:
