@@ -4,12 +4,16 @@ community group's published JSON schemas, and matching that handles ambiguity as
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft7Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
+
+from server.reconcile.designations import designation
+from server.search.index import SearchIndex
 
 SCHEMAS = Path(__file__).parent / "standards" / "reconciliation"
 
@@ -40,6 +44,15 @@ def batch(client, queries: dict) -> dict:
 
 def candidates(client, **query) -> list[dict]:
     return batch(client, {"q0": query})["q0"]["result"]
+
+
+@pytest.fixture(scope="module")
+def index(knowledge_store) -> SearchIndex:
+    # The same cache entry the app uses: the in-memory index is built once per session.
+    return knowledge_store.cached(
+        "search.index",
+        lambda: SearchIndex.in_memory(knowledge_store.store, knowledge_store.base_uri),
+    )
 
 
 # --- 0.2: the manifest and the shapes of every answer -------------------------------------------
@@ -196,6 +209,136 @@ def test_a_query_by_code_alone_finds_the_commune(client):
         client, query="", type="commune", properties=[{"pid": "inseeCode", "v": "59350"}]
     )
     assert best["id"] == "commune/59350" and best["match"] is True
+
+
+# --- bodies that ended: dissolved, replaced, merged ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"query": "Lille Métropole"},
+        {"query": "Lille Metropole"},
+        {"query": "Lille Métropole", "type": "epci"},
+    ],
+    ids=["untyped", "no accent", "typed"],
+)
+def test_the_successor_of_an_ended_body_ranks_first_when_the_name_fits_both(client, query):
+    # Lille Métropole Communauté urbaine was replaced by the Métropole Européenne de Lille.
+    first, second, *_ = candidates(client, **query)
+    assert [first["id"], second["id"]] == ["epci/200093201", "epci/245900410"]
+    assert first["score"] > second["score"]
+    assert not first["match"] and not second["match"]
+    assert {"id": "ended", "value": True} in second["features"]
+
+
+def test_an_ended_body_is_never_matched_automatically_even_by_its_own_name(client):
+    (best, *others) = candidates(client, query="LMCU", type="epci")
+    assert best["id"] == "epci/245900410" and best["match"] is False
+    assert "epci/200093201" in {c["id"] for c in others}  # its successor, for the human
+
+
+def test_the_index_reads_endings_from_replacements_and_lineage_not_from_renamings(index):
+    def successors(entity_id: str) -> tuple[str, ...]:
+        entity = index.entity(entity_id)
+        assert entity is not None, entity_id
+        return entity.successors
+
+    assert successors("epci/245900410") == ("epci/200093201",)  # dcterms:isReplacedBy
+    assert successors("ecosystem/hong-kong") == ("ecosystem/hong-kong-shenzhen",)  # a merger
+    assert successors("ecosystem/saint-etienne") == ("ecosystem/lyon-saint-etienne",)
+    assert successors("ecosystem/lyon-saint-etienne") == ()  # merged into, lives on
+    assert successors("ecosystem/riviera") == ()  # renamed: the same ecosystem
+    # A replaced label kind is still the label its name says: not a body that ended.
+    assert successors("label-kind/metropole-french-tech") == ()
+
+
+def test_an_index_from_an_older_ftkg_is_refused_with_what_to_do(tmp_path):
+    old = tmp_path / "search.sqlite"
+    with sqlite3.connect(old) as database:
+        database.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        database.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    database.close()
+    with pytest.raises(FileNotFoundError, match=r"older ftkg.*rebuild with `ftkg build`"):
+        SearchIndex.open(old)
+
+
+# --- how spreadsheets designate communes and authorities -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("Mairie de Lille", "commune/59350"),
+        ("Ville de Paris", "commune/75056"),
+        ("Mairie de Roubaix", "commune/59512"),
+        ("Commune de Tourcoing", "commune/59599"),
+        ("Mairie du Havre", "commune/76351"),
+        ("CC Pays de Mormal", "epci/200043321"),
+        ("Communauté de communes du Sud Avesnois", "epci/200043404"),
+        ("Agglo de Cambrai", "epci/200068500"),
+        ("Agglomération de Cambrai", "epci/200068500"),
+    ],
+)
+def test_a_designated_commune_or_authority_is_found_first_and_matched(client, cell, expected):
+    (best, *_) = candidates(client, query=cell)
+    assert best["id"] == expected and best["match"] is True
+    assert {"id": "type_match", "value": True} in best["features"]
+
+
+def test_a_designation_points_to_an_authority_not_to_the_commune_it_names(client):
+    (best, *_) = candidates(client, query="Métropole de Lille")
+    assert best["id"] == "epci/200093201"
+
+
+def test_a_designation_does_not_settle_namesakes(client):
+    found = candidates(client, query="Ville de Saint-Denis")
+    assert {"commune/93066", "commune/97411"} <= {c["id"] for c in found}
+    assert not any(c["match"] for c in found)
+
+
+@pytest.mark.parametrize(
+    ("normalised", "name", "body"),
+    [
+        ("mairie de lille", "lille", "commune"),
+        ("ville de paris", "paris", "commune"),
+        ("mairie du havre", "le havre", "commune"),
+        ("communaute de communes du pays de mormal", "le pays de mormal", "communaute de communes"),
+        ("communaute de communes pevele carembault", "pevele carembault", "communaute de communes"),
+        ("agglo de cambrai", "cambrai", "communaute d agglomeration"),
+        ("metropole de lyon", "lyon", "metropole"),
+    ],
+)
+def test_a_designation_is_read_apart_from_the_name(normalised, name, body):
+    found = designation(normalised)
+    assert found is not None and (found.name, found.body) == (name, body)
+
+
+@pytest.mark.parametrize(
+    "normalised", ["ville la grand", "ville", "metropole french tech", "communaute de communes"]
+)
+def test_names_that_only_begin_like_a_designation_are_names(normalised):
+    assert designation(normalised) is None
+
+
+# --- source documents are candidates when asked for ------------------------------------------
+
+
+def test_an_untyped_query_offers_the_organisation_not_the_articles_about_it(client):
+    found = candidates(client, query="Euratech", limit=10)
+    assert found[0]["id"] == "organisation/euratechnologies"
+    assert not [c["id"] for c in found if c["id"].startswith("source/")]
+
+
+def test_a_source_title_no_longer_blocks_the_organisations_automatic_match(client):
+    # The Wikiwand article's title is "EuraTechnologies", exactly the organisation's name.
+    (best, *_) = candidates(client, query="EuraTechnologies")
+    assert best["id"] == "organisation/euratechnologies" and best["match"] is True
+
+
+def test_sources_are_candidates_when_their_type_is_asked(client):
+    (best, *_) = candidates(client, query="Wikiwand : EuraTechnologies", type="source")
+    assert best["id"] == "source/wikiwand-euratechnologies"
 
 
 # --- bad input ------------------------------------------------------------------------------
