@@ -349,13 +349,6 @@ def test_sources_are_candidates_when_their_type_is_asked(client):
     [
         ("{not json", "queries is not valid JSON"),
         ("[]", "queries must be a JSON object"),
-        (json.dumps({"q0": {"query": "Lille", "type": "castle"}}), "unknown type 'castle'"),
-        (
-            json.dumps({"q0": {"query": "Lille", "properties": [{"pid": "colour", "v": "red"}]}}),
-            "unknown property 'colour'",
-        ),
-        (json.dumps({"q0": {"query": "Lille", "limit": "five"}}), "limit must be an integer"),
-        (json.dumps({"q0": {"query": ""}}), "needs a query text or at least one property"),
         (json.dumps({f"q{i}": {"query": "x"} for i in range(101)}), "at most 100 queries"),
     ],
 )
@@ -365,6 +358,28 @@ def test_a_malformed_batch_is_a_400_saying_what_to_fix(client, queries, message)
     )
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"query": "Lille", "type": "castle"}, "unknown type 'castle'"),
+        ({"query": "Lille", "properties": [{"pid": "colour", "v": "red"}]}, "unknown property"),
+        (
+            {"query": "Lille", "properties": [{"pid": ["departement"], "v": "59"}]},
+            "unknown property",
+        ),
+        ({"query": "Lille", "limit": "five"}, "limit must be an integer"),
+        ({"query": ""}, "needs a query text or at least one property"),
+    ],
+)
+def test_a_malformed_query_fails_alone_and_its_batch_is_answered(client, bad, message):
+    answer = batch(client, {"q0": {"query": "Roubaix", "type": "commune"}, "q1": bad})
+    assert_valid(answer, "0.2", "reconciliation-result-batch.json")
+    assert answer["q0"]["result"][0]["id"] == "commune/59512"
+    assert answer["q1"]["result"] == []
+    error = answer["q1"]["error"]
+    assert error["status"] == 400 and message in error["message"]
 
 
 # --- suggest, preview, extend (0.2) -------------------------------------------------------------
@@ -504,6 +519,22 @@ def test_draft_suggest_extend_and_proposals_validate(client):
     assert {"str": "MEL"} in values["altLabel"]
 
 
+def test_a_draft_query_of_an_unknown_type_fails_alone(client):
+    body = {
+        "queries": [
+            {"type": "castle", "conditions": [{"matchType": "name", "propertyValue": "Lille"}]},
+            {"type": "commune", "conditions": [{"matchType": "name", "propertyValue": "Lille"}]},
+        ]
+    }
+    response = client.post("/reconcile/1.0-draft/match", json=body)
+    assert response.status_code == 200
+    answer = response.get_json()
+    assert_valid(answer, "draft", "reconciliation-result-batch.json")
+    failed, answered = answer["results"]
+    assert failed["candidates"] == [] and "unknown type 'castle'" in failed["error"]["message"]
+    assert answered["candidates"][0]["id"] == "commune/59350"
+
+
 def test_a_draft_match_without_json_is_a_400(client):
     response = client.post(
         "/reconcile/1.0-draft/match", data="queries=x", headers={"Accept": "application/json"}
@@ -518,11 +549,6 @@ def test_a_draft_match_without_json_is_a_400(client):
 def _refused(response, fragment: str) -> None:
     assert response.status_code == 400, response.get_data(as_text=True)
     assert fragment in response.get_data(as_text=True)
-
-
-def test_a_property_id_that_is_not_a_string_is_a_400(client):
-    queries = {"q0": {"query": "Lille", "properties": [{"pid": ["departement"], "v": "59"}]}}
-    _refused(client.post("/reconcile", data={"queries": json.dumps(queries)}), "unknown property")
 
 
 def test_an_extension_property_id_that_is_not_a_string_is_a_400(client):
@@ -551,17 +577,14 @@ def test_a_0_1_query_that_nests_too_deeply_is_read_as_text(client):
     assert response.status_code == 200
 
 
-def test_a_draft_match_quantifier_that_is_not_a_string_is_a_400(client):
-    body = {
-        "queries": [
-            {
-                "conditions": [
-                    {"matchType": "name", "propertyValue": "Lille", "matchQuantifier": ["any"]}
-                ]
-            }
-        ]
-    }
-    _refused(client.post("/reconcile/1.0-draft/match", json=body), "matchQuantifier must be")
+def test_a_draft_match_quantifier_that_is_not_a_string_fails_its_query_alone(client):
+    condition = {"matchType": "name", "propertyValue": "Lille", "matchQuantifier": ["any"]}
+    body = {"queries": [{"conditions": [condition]}]}
+    response = client.post("/reconcile/1.0-draft/match", json=body)
+    assert response.status_code == 200
+    (result,) = response.get_json()["results"]
+    assert result["candidates"] == []
+    assert "matchQuantifier must be" in result["error"]["message"]
 
 
 def test_a_draft_body_that_nests_too_deeply_is_a_400(client):

@@ -188,12 +188,16 @@ def _batch(raw: str) -> dict[str, Any]:
         raise BadRequest('queries must be a JSON object: {"q0": {"query": "Lille"}, ...}')
     if len(queries) > service.MAX_BATCH:
         raise BadRequest(f"at most {service.MAX_BATCH} queries per request, got {len(queries)}")
-    parsed = {key: parse_query(value, key) for key, value in queries.items()}
     ctx = context()
-    return {
-        key: {"result": [candidate_json(c, ctx.lang) for c in service.run(query, ctx)]}
-        for key, query in parsed.items()
-    }
+    answers: dict[str, Any] = {}
+    for key, raw_query in queries.items():
+        try:
+            query = parse_query(raw_query, key)
+        except BadRequest as error:  # this query alone fails (see service.query_error)
+            answers[key] = {"result": [], "error": service.query_error(error)}
+            continue
+        answers[key] = {"result": [candidate_json(c, ctx.lang) for c in service.run(query, ctx)]}
+    return answers
 
 
 def _extension(raw: str) -> dict[str, Any]:
