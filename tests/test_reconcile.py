@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,37 @@ def assert_valid(instance: object, version: str, schema: str) -> None:
     )
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(instance)]
     assert errors == []
+
+
+def preview_facts(card: str) -> dict[str, list[str]]:
+    """The preview card's facts: each <dt>'s name and the <dd> texts under it."""
+    parser = _CardParser()
+    parser.feed(card)
+    return parser.facts
+
+
+class _CardParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.facts: dict[str, list[str]] = {}
+        self._tag: str | None = None
+        self._name = ""
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in {"dt", "dd"}:
+            self._tag, self._text = tag, ""
+
+    def handle_data(self, data: str) -> None:
+        if self._tag:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "dt" and self._text.strip():
+            self._name = self._text.strip()
+        elif tag == "dd":
+            self.facts.setdefault(self._name, []).append(self._text.strip())
+        self._tag = None
 
 
 def batch(client, queries: dict) -> dict:
@@ -415,8 +447,43 @@ def test_the_preview_is_a_small_html_card(client):
     response = client.get("/reconcile/preview?id=commune/59350")
     assert response.mimetype == "text/html"
     card = response.get_data(as_text=True)
-    assert "Lille" in card and "Nord" in card and "238246" in card
+    assert "Lille" in card and "Nord" in card and "59350" in card
     assert client.get("/reconcile/preview?id=commune/00000").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("lang", "written"), [("fr", "238\u202f246"), ("en", "238,246")], ids=["fr", "en"]
+)
+def test_the_preview_writes_a_population_as_the_readers_language_does(client, lang, written):
+    card = client.get("/reconcile/preview", query_string={"id": "commune/59350", "lang": lang})
+    facts = preview_facts(card.get_data(as_text=True))
+    population = "Population municipale" if lang == "fr" else "Municipal population"
+    assert facts[population] == [written]
+
+
+def test_a_person_preview_shows_their_roles_organisations_and_sources(client):
+    card = client.get("/reconcile/preview?id=person/damien-castelain&lang=en")
+    facts = preview_facts(card.get_data(as_text=True))
+    assert "president, European Metropolis of Lille (since 2014)" in facts["Roles"]
+    assert "European Metropolis of Lille" in facts["Organisations"][0].split(", ")
+    assert "Péronne-en-Mélantois" in facts["Organisations"][0]
+    assert "Europe 1, April 2014" in facts["Sources"][0]
+
+
+def test_a_persons_roles_organisations_and_sources_extend_a_column(client):
+    extend = {
+        "ids": ["person/martine-aubry"],
+        "properties": [{"id": "roles"}, {"id": "memberOf"}, {"id": "sources"}],
+    }
+    answer = client.post("/reconcile", data={"extend": json.dumps(extend)}).get_json()
+    assert_valid(answer, "0.2", "data-extension-response.json")
+    row = answer["rows"]["person/martine-aubry"]
+    assert {
+        "id": "membership/martine-aubry-presidente-lmcu-2008",
+        "name": "président ou présidente, Lille Métropole Communauté urbaine (2008–2014)",
+    } in row["roles"]
+    assert {"id": "epci/245900410", "name": "Lille Métropole Communauté urbaine"} in row["memberOf"]
+    assert all(value["id"].startswith("source/") for value in row["sources"]) and row["sources"]
 
 
 def test_properties_are_proposed_for_a_type(client):
