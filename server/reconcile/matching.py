@@ -38,7 +38,7 @@ HINT_SATISFIED, HINT_CONTRADICTED = 0.08, -0.3
 # certain than the cell as written, so a commune really named "Ville-du-Pont" still wins.
 DESIGNATED_NAME = 0.99
 # From this similarity a successor's own name fits the cell: "Métropole Européenne de Lille"
-# for "Lille Métropole" (0.76), not "French Tech East" for "French Tech Strasbourg" (0.4).
+# for "Lille Métropole" (0.76), not "French Tech East" for "French Tech Strasbourg" (0.64).
 SUCCESSOR_FITS = 0.7
 # Source documents are what statements cite, not what a spreadsheet names; their titles
 # repeat the names of what they are about ("Wikiwand : EuraTechnologies"), so offered unasked
