@@ -6,7 +6,7 @@ from flask import current_app, g, has_request_context
 
 from server.build import layout
 from server.live import LiveData, ServedVersion
-from server.search.index import SearchIndex
+from server.search.index import SearchIndex, is_current
 from server.sparql.workers import QueryRunner
 from server.store import KnowledgeStore
 
@@ -41,14 +41,14 @@ def query_runner() -> QueryRunner:
 def search_index() -> SearchIndex:
     """The search index of the store this request reads.
 
-    A built version has its index file beside the store; an in-memory store (tests, tools)
-    gets one built in memory on first use.
+    A built version has its index file beside the store; an in-memory store (tests, tools),
+    or a version whose index predates this code, gets one built in memory on first use.
     """
     store = knowledge_store()
 
     def open_index() -> SearchIndex:
         directory = store.version_dir
-        if directory is not None and (directory / layout.SEARCH_INDEX).exists():
+        if directory is not None and is_current(directory / layout.SEARCH_INDEX):
             return SearchIndex.open(directory / layout.SEARCH_INDEX)
         return SearchIndex.in_memory(store.store, store.base_uri)
 

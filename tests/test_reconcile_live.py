@@ -69,3 +69,18 @@ def test_openrefine_round_trip(live_server):
     view = manifest["view"]["url"].replace("{{id}}", "commune/59350")
     status, _, body = fetch(view)
     assert status == 200 and "Lille" in body
+
+
+def test_one_bad_query_of_a_batch_leaves_the_others_answered(live_server):
+    # OpenRefine sends ten rows a batch: a type unknown to the service costs one row, not ten.
+    queries = {
+        "q0": {"query": "Roubaix", "type": "commune", "type_strict": "should"},
+        "q1": {"query": "Lille", "type": "castle", "type_strict": "should"},
+    }
+    status, content_type, body = fetch(live_server + "reconcile", {"queries": json.dumps(queries)})
+    assert status == 200 and content_type.startswith("application/json")
+    answer = json.loads(body)
+    assert answer["q0"]["result"][0]["id"] == "commune/59512"
+    assert answer["q1"]["result"] == []
+    assert answer["q1"]["error"]["status"] == 400
+    assert "unknown type 'castle'" in answer["q1"]["error"]["message"]

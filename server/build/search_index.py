@@ -26,7 +26,7 @@ from server.search.kinds import KINDS, OTHER_IMPORTANCE, kind_name, kind_of
 from server.search.text import normalise
 
 SEARCH_INDEX = layout.SEARCH_INDEX
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: entity.successors
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -47,6 +47,8 @@ POSTAL_CODE = ox.NamedNode("http://schema.org/postalCode")
 SUBDIVISION_OF = ox.NamedNode(GEO + "subdivisionDe")
 DIRECT_SUBDIVISION_OF = ox.NamedNode(GEO + "subdivisionDirecteDe")
 RDF_VALUE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#value")
+DCT_REPLACES = ox.NamedNode("http://purl.org/dc/terms/replaces")
+DCT_REPLACED_BY = ox.NamedNode("http://purl.org/dc/terms/isReplacedBy")
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -64,7 +66,9 @@ CREATE TABLE entity (
     insee_code TEXT,
     postal_codes TEXT NOT NULL,       -- space-separated
     departements TEXT NOT NULL,       -- space-separated codes of the départements it lies in
-    regions TEXT NOT NULL             -- space-separated codes of its regions
+    regions TEXT NOT NULL,            -- space-separated codes of its regions
+    successors TEXT NOT NULL          -- space-separated ids of what replaced it: it no longer
+                                      -- exists when there is any
 );
 CREATE INDEX entity_kind ON entity (kind);
 CREATE TABLE name (
@@ -99,6 +103,7 @@ class _Entity:
     regions: set[str] = field(default_factory=set)
     population: int | None = None
     holds_label: bool = False
+    successors: set[str] = field(default_factory=set)  # IRIs of what replaced it
 
 
 def _pairs(store: ox.Store, predicate: ox.NamedNode) -> Iterator[tuple[str, ox.Quad]]:
@@ -143,6 +148,7 @@ def collect(store: ox.Store, base_uri: str) -> dict[str, _Entity]:
             entities[subject].postal_codes.add(quad.object.value)
     _add_containers(store, entities, prefix)
     _add_populations(store, entities, base_uri)
+    _add_successors(store, entities, base_uri)
     ontology = base_uri + "ontology#"
     for predicate in ("awardee", "awardTerritory"):
         for _, quad in _pairs(store, ox.NamedNode(ontology + predicate)):
@@ -201,6 +207,41 @@ def _add_populations(store: ox.Store, entities: dict[str, _Entity], base_uri: st
         if date >= latest.get(entity.iri, ""):
             latest[entity.iri] = date
             entity.population = int(float(value[figure]))
+
+
+def _add_successors(store: ox.Store, entities: dict[str, _Entity], base_uri: str) -> None:
+    """What replaced each body that no longer exists, as the graph states it.
+
+    Only kinds that may end (``Kind.may_end``: organisations, ecosystems, places, territories)
+    have successors. The graph says it three ways: ``dcterms:isReplacedBy`` on the body that
+    ended (Lille Métropole Communauté urbaine, by the MEL), ``dcterms:replaces`` on its
+    successor, and lineage events (``ftkg:LineageEvent``), where a predecessor that is not also
+    a successor of the same event has ended (a merger absorbs it, a succession replaces it; a
+    renaming names the same ecosystem on both sides, which lives on).
+    """
+    prefix = base_uri + "id/"
+
+    def may_end(iri: str) -> bool:
+        kind = KINDS.get(kind_of(iri[len(prefix) :]))
+        return iri in entities and kind is not None and kind.may_end
+
+    for subject, quad in _pairs(store, DCT_REPLACED_BY):
+        if may_end(subject) and isinstance(quad.object, ox.NamedNode):
+            entities[subject].successors.add(quad.object.value)
+    for subject, quad in _pairs(store, DCT_REPLACES):
+        if may_end(quad.object.value) and isinstance(quad.subject, ox.NamedNode):
+            entities[quad.object.value].successors.add(subject)
+    ontology = base_uri + "ontology#"
+    before: dict[str, set[str]] = {}
+    after: dict[str, set[str]] = {}
+    for side, predicate in ((before, "predecessor"), (after, "successor")):
+        for event, quad in _pairs(store, ox.NamedNode(ontology + predicate)):
+            side.setdefault(event, set()).add(quad.object.value)
+    for event, predecessors in before.items():
+        successors = after.get(event, set())
+        for ended in predecessors - successors:
+            if may_end(ended):
+                entities[ended].successors |= successors
 
 
 def importance(kind: str, entity: _Entity) -> float:
@@ -279,6 +320,11 @@ def build(store: ox.Store, base_uri: str, database: sqlite3.Connection) -> int:
                 " ".join(sorted(entity.postal_codes)),
                 " ".join(sorted(entity.departements)),
                 " ".join(sorted(entity.regions)),
+                " ".join(
+                    sorted(
+                        iri[len(prefix) :] for iri in entity.successors if iri.startswith(prefix)
+                    )
+                ),
             )
         )
         seen: set[str] = set()
@@ -287,7 +333,7 @@ def build(store: ox.Store, base_uri: str, database: sqlite3.Connection) -> int:
             if normalised and normalised not in seen:
                 seen.add(normalised)
                 name_rows.append((rowid, text, normalised, int(official)))
-    database.executemany(f"INSERT INTO entity VALUES ({', '.join('?' * 14)})", entity_rows)
+    database.executemany(f"INSERT INTO entity VALUES ({', '.join('?' * 15)})", entity_rows)
     database.executemany(
         "INSERT INTO name (entity, text, normalised, official) VALUES (?, ?, ?, ?)", name_rows
     )

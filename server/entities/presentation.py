@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
+from babel.numbers import format_decimal
 from flask import request, url_for
 from markupsafe import Markup
 
@@ -203,6 +204,12 @@ def literal_display(literal: ox.Literal) -> str:
         except ValueError:
             return literal.value
     return literal.value
+
+
+def number_display(number: float, lang: str) -> str:
+    """``number`` as a reader of ``lang`` writes it (CLDR through Babel): "238 246" in French,
+    with a narrow no-break space, "238,246" in English."""
+    return format_decimal(number, locale=lang if lang in LANGUAGES else LANGUAGES[0])
 
 
 # External identifiers: the property, a label, and the public page to follow (by code, never

@@ -132,16 +132,18 @@ def match() -> Response:
         raise BadRequest('the body must be {"queries": [...]}')
     if len(queries) > service.MAX_BATCH:
         raise BadRequest(f"at most {service.MAX_BATCH} queries per request, got {len(queries)}")
-    parsed = [parse_query(raw, i) for i, raw in enumerate(queries)]
     ctx = v02.context()
-    return jsonify(
-        {
-            "results": [
-                {"candidates": [candidate_json(c, ctx.lang) for c in service.run(q, ctx)]}
-                for q in parsed
-            ]
-        }
-    )
+    results: list[dict[str, Any]] = []
+    for position, raw in enumerate(queries):
+        try:
+            query = parse_query(raw, position)
+        except BadRequest as error:  # this query alone fails (see service.query_error)
+            results.append({"candidates": [], "error": service.query_error(error)})
+            continue
+        results.append(
+            {"candidates": [candidate_json(c, ctx.lang) for c in service.run(query, ctx)]}
+        )
+    return jsonify({"results": results})
 
 
 def _paging() -> tuple[int, int]:

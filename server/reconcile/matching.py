@@ -6,8 +6,10 @@ normalised text, plus abbreviations such as "Mét. Eur. de Lille"), its importan
 constraints the query gives (properties) or the cell implies ("Saint-Denis (93)").
 
 ``match`` is only ever claimed when the name is the entity's own (same normalised text), no
-constraint contradicts it, and no other candidate would fit as well: a wrong automatic match
-costs a researcher more than a manual pick, so ambiguity is left to the human.
+constraint contradicts it, no other candidate would fit as well, and the entity still exists:
+a wrong automatic match costs a researcher more than a manual pick, so ambiguity is left to
+the human. An entity that ended (replaced, dissolved, merged away) never ranks above a
+successor whose name fits the cell too: a spreadsheet naming it today means what replaced it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from server.reconcile.designations import Designated, designation
 from server.reconcile.properties import PROPERTIES, Context, Value, read_values
 from server.search.index import Entity, Name, SearchIndex, WordRarity
 from server.search.text import initials, normalise, significant, split_qualifiers, words
@@ -31,6 +34,16 @@ RIVAL_MARGIN = 0.03  # a candidate this close to the best makes the best ambiguo
 NAME_WEIGHT, IMPORTANCE_WEIGHT, OFFICIAL_WEIGHT = 0.85, 0.10, 0.05
 SATISFIED, CONTRADICTED, UNKNOWN = 0.05, -0.4, -0.05
 HINT_SATISFIED, HINT_CONTRADICTED = 0.08, -0.3
+# The name read without its designation ("Lille" of "Mairie de Lille") is a shade less
+# certain than the cell as written, so a commune really named "Ville-du-Pont" still wins.
+DESIGNATED_NAME = 0.99
+# From this similarity a successor's own name fits the cell: "Métropole Européenne de Lille"
+# for "Lille Métropole" (0.76), not "French Tech East" for "French Tech Strasbourg" (0.64).
+SUCCESSOR_FITS = 0.7
+# Source documents are what statements cite, not what a spreadsheet names; their titles
+# repeat the names of what they are about ("Wikiwand : EuraTechnologies"), so offered unasked
+# they push the entity down and, as namesakes, block its automatic match.
+ONLY_WHEN_ASKED = frozenset({"source"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,7 @@ class Candidate:
     match: bool = False
     checks: dict[str, bool | None] = field(default_factory=dict)  # constraint -> outcome
     hints: dict[str, bool | None] = field(default_factory=dict)
+    succeeds: str | None = None  # the ended entity whose place it takes
 
     @property
     def contradicted(self) -> bool:
@@ -81,6 +95,10 @@ class Candidate:
         for pid, outcome in {**self.hints, **self.checks}.items():
             if outcome is not None:
                 found.append((f"{pid}_match", f"{pid} matches", outcome))
+        if self.entity.ended:
+            found.append(("ended", "No longer exists (replaced)", True))
+        if self.succeeds is not None:
+            found.append(("successor", "Replaced an entity the name fits", True))
         return found
 
 
@@ -164,11 +182,24 @@ def _abbreviates(asked: list[str], held: list[str]) -> bool:
 
 
 def _best_name(
-    forms: list[str], names: Iterable[Name], rarity: WordRarity
+    forms: dict[str, float],
+    names: Iterable[Name],
+    rarity: WordRarity,
+    designated: Designated | None = None,
 ) -> tuple[Name | None, float]:
+    """The name closest to any form of the cell (each form weighed by how sure it is).
+
+    A designated cell ("Agglo de Cambrai") is also compared with a name's own part after a
+    designation of the same body ("CA de Cambrai"): both say "the agglomeration of Cambrai".
+    """
     best, best_score = None, 0.0
     for name in names:
-        score = max(similarity(form, name.normalised, rarity) for form in forms)
+        score = max(
+            weight * similarity(form, name.normalised, rarity) for form, weight in forms.items()
+        )
+        own = designation(name.normalised) if designated is not None else None
+        if designated is not None and own is not None and own.body == designated.body:
+            score = max(score, DESIGNATED_NAME * similarity(designated.name, own.name, rarity))
         if score > best_score or (score == best_score and best and name.official > best.official):
             best, best_score = name, score
     return best, best_score
@@ -241,12 +272,24 @@ def _has(wanted: set[str], forms: set[str]) -> bool:
 # --- the whole match -------------------------------------------------------------------------
 
 
-def _gather(index: SearchIndex, forms: list[str], kinds: tuple[str, ...]) -> dict[str, Entity]:
+def _gather(index: SearchIndex, forms: Iterable[str], kinds: tuple[str, ...]) -> dict[str, Entity]:
     found: dict[str, Entity] = {}
     for form in forms:
         for finder in (index.exact, index.by_words, index.by_trigrams):
             for entity, _ in finder(form, kinds):
                 found.setdefault(entity.id, entity)
+    return found
+
+
+def _with_successors(
+    index: SearchIndex, found: dict[str, Entity], kinds: tuple[str, ...]
+) -> dict[str, Entity]:
+    """``found`` and what replaced those of them that ended, so that both are weighed."""
+    for entity in list(found.values()):
+        for successor_id in entity.successors:
+            successor = found.get(successor_id) or index.entity(successor_id)
+            if successor is not None and (not kinds or successor.kind in kinds):
+                found.setdefault(successor.id, successor)
     return found
 
 
@@ -265,7 +308,10 @@ def reconcile(query: MatchQuery, context: Context) -> list[Candidate]:
     """The best candidates for ``query``, best first, the first marked ``match`` if it is sure."""
     index = context.index
     qualified = split_qualifiers(query.text)
-    forms = list(dict.fromkeys(f for f in (normalise(qualified.name), normalise(query.text)) if f))
+    forms = {f: 1.0 for f in (normalise(qualified.name), normalise(query.text)) if f}
+    designated = designation(normalise(qualified.name))
+    if designated is not None:
+        forms.setdefault(designated.name, DESIGNATED_NAME)
     hints = [c for c in query.constraints if not c.required]
     required = [c for c in query.constraints if c.required]
     if qualified.departement:
@@ -275,11 +321,14 @@ def reconcile(query: MatchQuery, context: Context) -> list[Candidate]:
     if qualified.postal_code:
         hints.append(Constraint("postalCode", (qualified.postal_code,), required=False))
     found = _gather(index, forms, query.kinds) if forms else _by_codes(index, query)
+    if not query.kinds:
+        found = {key: e for key, e in found.items() if e.kind not in ONLY_WHEN_ASKED}
+    found = _with_successors(index, found, query.kinds)
     rarity = index.rarity()
     candidates = []
     for entity in found.values():
         if forms:
-            name, score = _best_name(forms, index.names(entity), rarity)
+            name, score = _best_name(forms, index.names(entity), rarity, designated)
         else:
             name, score = None, 1.0  # chosen by code alone
         candidate = Candidate(entity, name, score)
@@ -289,8 +338,12 @@ def reconcile(query: MatchQuery, context: Context) -> list[Candidate]:
             outcome = check(hint, entity, context)
             # A bracketed word that is no place at all ("(COGA)") is no evidence either way.
             candidate.hints[hint.pid] = outcome if outcome or hint.pid != "place" else None
+        if designated is not None:
+            # "Mairie de …" means a commune, "CC du …" an EPCI: the kind is a hint like "(59)".
+            candidate.hints["type"] = entity.kind in designated.kinds
         candidate.score = _score(candidate)
         candidates.append(candidate)
+    _successors_first(candidates)
     candidates.sort(key=lambda c: (-c.score, -c.entity.importance, c.entity.id))
     if candidates:
         candidates[0].match = _is_sure(candidates[0], candidates[1:], bool(forms))
@@ -311,7 +364,27 @@ def _score(candidate: Candidate) -> float:
     return round(100 * min(max(value, 0.0), 1.0), 2)
 
 
+def _successors_first(candidates: list[Candidate]) -> None:
+    """Rank each successor whose name fits the cell at least as high as what it replaced, and
+    the ended entity just below it: what the cell names today is the successor."""
+    by_id = {candidate.entity.id: candidate for candidate in candidates}
+    for ended in candidates:
+        heirs = [
+            by_id[successor]
+            for successor in ended.entity.successors
+            if successor in by_id and by_id[successor].similarity >= SUCCESSOR_FITS
+        ]
+        if not heirs:
+            continue
+        heir = max(heirs, key=lambda candidate: candidate.score)
+        if heir.score <= ended.score:
+            heir.score, heir.succeeds = ended.score, ended.entity.id
+        ended.score = min(ended.score, round(max(heir.score - 0.01, 0.0), 2))
+
+
 def _is_sure(best: Candidate, others: list[Candidate], by_name: bool) -> bool:
+    if best.entity.ended:
+        return False  # a spreadsheet naming it may mean its successor: a human decides
     if best.contradicted or any(outcome is not True for outcome in best.checks.values()):
         return False
     if by_name and best.similarity < EXACT:

@@ -20,6 +20,9 @@ from server.search.kinds import KINDS
 from server.store import KnowledgeStore
 
 GEO = "http://rdf.insee.fr/def/geo#"
+ORG = "http://www.w3.org/ns/org#"
+SCHEMA = "http://schema.org/"
+PROV_DERIVED_FROM = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
 # The kinds the search index marks as territories, in its order (largest first).
 TERRITORIES = tuple(kind.key for kind in KINDS.values() if kind.territory)
 # Every territory lies in a région, but an overseas collectivity (no région).
@@ -154,6 +157,87 @@ def _postal_codes(_: Context, entity: Entity) -> list[Value]:
 
 def _population(_: Context, entity: Entity) -> list[Value]:
     return [Value(number=entity.population)] if entity.population is not None else []
+
+
+def _first_objects(context: Context, node: ox.NamedNode, predicate: str) -> list[str]:
+    quads = context.store.store.quads_for_pattern(
+        node, context.predicate(predicate), None, ox.DefaultGraph()
+    )
+    return sorted(quad.object.value for quad in quads)
+
+
+PERIOD = {
+    "fr": ("{start}–{end}", "depuis {start}", "jusqu'en {end}"),
+    "en": ("{start}–{end}", "since {start}", "until {end}"),
+}
+
+
+def _period(starts: list[str], ends: list[str], lang: str) -> str:
+    """The years of a role: "2008–2014", "depuis 2014" (sources may disagree on the day)."""
+    start, end = (starts[0][:4] if starts else None), (ends[-1][:4] if ends else None)
+    both, from_, until = PERIOD.get(lang, PERIOD["fr"])
+    if start and end:
+        return both.format(start=start, end=end)
+    if start or end:
+        return (from_ if start else until).format(start=start, end=end)
+    return ""
+
+
+def _roles(context: Context, entity: Entity) -> list[Value]:
+    """Each membership (ORG ``org:Membership``) of the entity: its role, where, and when.
+
+    Named "président ou présidente, Métropole Européenne de Lille (depuis 2014)", latest
+    first: what a reader of a person needs to tell them from a namesake.
+    """
+    found: list[tuple[str, Value]] = []
+    for membership in context.subjects(ORG + "member", entity):
+        parts = []
+        for predicate in (ORG + "role", ORG + "organization"):
+            for iri in _first_objects(context, membership, predicate)[:1]:
+                ref = context.ref(iri)
+                parts.append(ref.name or ref.entity if ref else iri)
+        starts = _first_objects(context, membership, SCHEMA + "startDate")
+        period = _period(
+            starts, _first_objects(context, membership, SCHEMA + "endDate"), context.lang
+        )
+        name = ", ".join(p for p in parts if p) + (f" ({period})" if period else "")
+        ref = context.ref(membership.value)
+        value = Value(entity=ref.entity if ref else membership.value, name=name)
+        found.append((starts[0] if starts else "", value))
+    found.sort(key=lambda item: item[0], reverse=True)
+    return [value for _, value in found]
+
+
+def _organisations(context: Context, entity: Entity) -> list[Value]:
+    """The organisations the entity is a member of, through its memberships."""
+    seen: dict[str, Value] = {}
+    for membership in context.subjects(ORG + "member", entity):
+        for iri in _first_objects(context, membership, ORG + "organization"):
+            ref = context.ref(iri)
+            if ref is not None and ref.entity not in seen:
+                seen[ref.entity] = ref
+    return sorted(seen.values(), key=lambda value: (value.name or value.entity or "").casefold())
+
+
+def _sources(context: Context, entity: Entity) -> list[Value]:
+    """The source documents whose graphs state something about the entity.
+
+    Each source's statements live in a named graph that ``prov:wasDerivedFrom`` the document.
+    """
+    graphs = {
+        quad.graph_name
+        for quad in context.store.store.quads_for_pattern(context.node(entity), None, None)
+        if isinstance(quad.graph_name, ox.NamedNode)
+    }
+    documents = {
+        quad.object.value
+        for graph in graphs
+        for quad in context.store.store.quads_for_pattern(
+            graph, PROV_DERIVED_FROM, None, ox.DefaultGraph()
+        )
+    }
+    values = [ref for ref in map(context.ref, sorted(documents)) if ref is not None]
+    return sorted(values, key=lambda value: (value.name or value.entity or "").casefold())
 
 
 @dataclass(frozen=True)
@@ -352,6 +436,36 @@ PROPERTIES = {
             (),
             "http://purl.org/dc/terms/created",
             _literals("http://purl.org/dc/terms/created"),
+        ),
+        Property(
+            "roles",
+            "Fonctions",
+            "Roles",
+            "Ses fonctions (appartenances) : rôle, organisation, années.",
+            "Their roles (memberships): role, organisation, years.",
+            ("person",),
+            ORG + "hasMembership",  # ORG's inverse of org:member
+            _roles,
+        ),
+        Property(
+            "memberOf",
+            "Organisations",
+            "Organisations",
+            "Les organisations dont la personne est membre.",
+            "The organisations the person is a member of.",
+            ("person",),
+            ORG + "memberOf",  # ORG's shortcut for org:member / org:organization
+            _organisations,
+        ),
+        Property(
+            "sources",
+            "Sources",
+            "Sources",
+            "Les documents sources qui en disent quelque chose.",
+            "The source documents that state something about it.",
+            (),
+            "http://purl.org/dc/terms/source",
+            _sources,
         ),
     )
 }

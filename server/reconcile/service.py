@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from server.errors import BadRequest
+from server.errors import BadRequest, HttpError
 from server.reconcile.matching import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -148,6 +148,19 @@ def entity_id(value: Any, base_uri: str) -> str:
     if not isinstance(value, str) or not value:
         raise BadRequest(f"an entity id must be a non-empty string, got {value!r}")
     return value.removeprefix(base_uri + "id/")
+
+
+def query_error(error: HttpError) -> dict[str, Any]:
+    """Why one query of a batch got no candidates, in the app's JSON error shape.
+
+    Neither Reconciliation API version has a per-query error: errors are HTTP statuses, with
+    bodies left unspecified (0.2 §3.4 and 1.0-draft §3.5, "Error Handling and
+    Rate-limiting"), and a result batch holds candidates only (0.2 §4.2, 1.0-draft §4.2). One
+    bad query (an unknown type, say) must not cost the other rows of a spreadsheet their
+    candidates, so it is answered alone: no candidates, and this object beside them, which
+    the published schemas allow and clients that do not know it ignore.
+    """
+    return {"status": error.status, "error": error.title, "message": error.message}
 
 
 def run(query: MatchQuery, context: Context) -> list[Candidate]:

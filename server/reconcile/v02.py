@@ -18,22 +18,39 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from server import __version__, security
-from server.entities.presentation import reader_language
+from server.entities.presentation import number_display, reader_language
 from server.errors import BadRequest, NotFound
 from server.reconcile import service
 from server.reconcile.matching import Candidate, MatchQuery
-from server.reconcile.properties import PROPERTIES, Context, absolute, read_values
+from server.reconcile.properties import PROPERTIES, Context, Value, absolute, read_values
 from server.web import knowledge_store, search_index
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 _CALLBACK = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
 PREVIEW_WIDTH, PREVIEW_HEIGHT = 420, 190
+# What the preview card shows, for whichever kinds each applies to (a person's roles, a
+# territory's département...), in this order.
+PREVIEW_FACTS = (
+    "roles",
+    "memberOf",
+    "departement",
+    "region",
+    "population",
+    "inseeCode",
+    "labelAwards",
+    "awardDate",
+    "sources",
+)
+# Facts whose values are long sentences ("président ou présidente, Métropole Européenne de
+# Lille (depuis 2014)"): one line each, the first few only; the others share one line.
+ONE_PER_LINE, LINES, PER_LINE = frozenset({"roles"}), 3, 4
 # The preview card's only style, inline so that the card is one request; allowed by its hash.
 PREVIEW_STYLE = (
     f"body {{ margin: 0; padding: .5rem .7rem; width: {PREVIEW_WIDTH}px; "
@@ -188,12 +205,16 @@ def _batch(raw: str) -> dict[str, Any]:
         raise BadRequest('queries must be a JSON object: {"q0": {"query": "Lille"}, ...}')
     if len(queries) > service.MAX_BATCH:
         raise BadRequest(f"at most {service.MAX_BATCH} queries per request, got {len(queries)}")
-    parsed = {key: parse_query(value, key) for key, value in queries.items()}
     ctx = context()
-    return {
-        key: {"result": [candidate_json(c, ctx.lang) for c in service.run(query, ctx)]}
-        for key, query in parsed.items()
-    }
+    answers: dict[str, Any] = {}
+    for key, raw_query in queries.items():
+        try:
+            query = parse_query(raw_query, key)
+        except BadRequest as error:  # this query alone fails (see service.query_error)
+            answers[key] = {"result": [], "error": service.query_error(error)}
+            continue
+        answers[key] = {"result": [candidate_json(c, ctx.lang) for c in service.run(query, ctx)]}
+    return answers
 
 
 def _extension(raw: str) -> dict[str, Any]:
@@ -289,6 +310,23 @@ def propose_properties() -> Response:
     return answer(payload)
 
 
+@dataclass(frozen=True)
+class PreviewFact:
+    """One line (or a few) of the preview card."""
+
+    name: str
+    values: list[str]
+    more: int  # values left out
+    one_per_line: bool
+
+
+def display(value: Value, lang: str) -> str:
+    """A property value as the card's reader reads it: numbers as their language writes them."""
+    if value.number is not None:
+        return number_display(value.number, lang)
+    return value.name or value.text or value.date or value.entity or ""
+
+
 @bp.get("/preview")
 def preview() -> Response:
     """A compact card for one entity, sized for OpenRefine's preview frame (§6)."""
@@ -299,11 +337,19 @@ def preview() -> Response:
     entity = ctx.index.entity(service.entity_id(raw, ctx.store.base_uri))
     if entity is None:
         raise NotFound(f"no entity with id {raw!r}")
-    facts = [
-        (PROPERTIES[pid].name(ctx.lang), values)
-        for pid in ("departement", "region", "population", "inseeCode", "labelAwards", "awardDate")
-        if (values := read_values(PROPERTIES[pid], ctx, entity))
-    ]
+    facts = []
+    for pid in PREVIEW_FACTS:
+        values = [display(v, ctx.lang) for v in read_values(PROPERTIES[pid], ctx, entity)]
+        if values:
+            shown = LINES if pid in ONE_PER_LINE else PER_LINE
+            facts.append(
+                PreviewFact(
+                    PROPERTIES[pid].name(ctx.lang),
+                    values[:shown],
+                    len(values) - shown if len(values) > shown else 0,
+                    pid in ONE_PER_LINE,
+                )
+            )
     page = render_template(
         "reconcile_preview.html",
         entity=entity,

@@ -44,6 +44,13 @@ class Entity:
     postal_codes: tuple[str, ...]
     departements: tuple[str, ...]
     regions: tuple[str, ...]
+    successors: tuple[str, ...] = ()  # ids of what replaced it
+
+    @property
+    def ended(self) -> bool:
+        """Whether the entity no longer exists: something replaced it (a dissolved body, an
+        ecosystem merged into another)."""
+        return bool(self.successors)
 
     def label(self, lang: str) -> str:
         """The entity's name in ``lang`` (French unless English is asked)."""
@@ -65,8 +72,15 @@ class Name:
 
 _ENTITY_COLUMNS = (
     "e.rowid, e.id, e.kind, e.label_fr, e.label_en, e.context_fr, e.context_en, e.importance, "
-    "e.population, e.types, e.insee_code, e.postal_codes, e.departements, e.regions"
+    "e.population, e.types, e.insee_code, e.postal_codes, e.departements, e.regions, "
+    "e.successors"
 )
+_WIDTH = 15  # the entity columns; a name's follow
+
+
+def _named(row: tuple) -> tuple[Entity, Name]:
+    text, normalised, official = row[_WIDTH:]
+    return _entity(row[:_WIDTH]), Name(text, normalised, bool(official))
 
 
 def _entity(row: tuple) -> Entity:
@@ -77,6 +91,7 @@ def _entity(row: tuple) -> Entity:
         postal_codes=tuple(row[11].split()),
         departements=tuple(row[12].split()),
         regions=tuple(row[13].split()),
+        successors=tuple(row[14].split()),
     )
 
 
@@ -97,6 +112,24 @@ def _phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
+def is_current(path: Path) -> bool:
+    """Whether ``path`` is an index file with the tables this code reads.
+
+    ``ftkg build --if-changed`` keeps a version whose data did not change, index included, so
+    an index may predate the code that serves it.
+    """
+    if not path.is_file():
+        return False
+    connection = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    try:
+        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        connection.close()
+    return row is not None and row[0] == str(search_index.SCHEMA_VERSION)
+
+
 class SearchIndex:
     """The names of every entity, searchable by word prefix and by trigram."""
 
@@ -111,6 +144,11 @@ class SearchIndex:
         """The index file of a built version, opened read-only."""
         if not path.is_file():
             raise FileNotFoundError(f"no search index at {path}: rebuild with `ftkg build`")
+        if not is_current(path):
+            raise FileNotFoundError(
+                f"the search index at {path} was written by an older ftkg (its tables differ "
+                "from those this one reads): rebuild with `ftkg build`"
+            )
         uri = f"file:{path}?mode=ro&immutable=1"
         return cls(lambda: sqlite3.connect(uri, uri=True))
 
@@ -170,7 +208,7 @@ class SearchIndex:
             f"WHERE {table} MATCH ?{kind_filter} ORDER BY {order} LIMIT ?",
             [match, *kinds, CANDIDATES],
         )
-        return [(_entity(row[:14]), Name(row[14], row[15], bool(row[16]))) for row in rows]
+        return [_named(row) for row in rows]
 
     def exact(self, normalised: str, kinds: Iterable[str] = ()) -> list[tuple[Entity, Name]]:
         """Entities with a name that normalises to exactly ``normalised``."""
@@ -181,7 +219,7 @@ class SearchIndex:
             f"JOIN entity e ON e.rowid = n.entity WHERE n.normalised = ?{kind_filter}",
             [normalised, *kinds],
         )
-        return [(_entity(row[:14]), Name(row[14], row[15], bool(row[16]))) for row in rows]
+        return [_named(row) for row in rows]
 
     def by_code(self, pid: str, code: str, kinds: Iterable[str] = ()) -> list[Entity]:
         """Entities with this INSEE code (``pid`` "inseeCode") or postal code ("postalCode")."""

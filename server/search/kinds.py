@@ -22,6 +22,14 @@ class Kind:
     en: str
     importance: float
     territory: bool = False
+    body: bool = False  # an organisation, an ecosystem, a place (territories are bodies too)
+
+    @property
+    def may_end(self) -> bool:
+        """Whether an entity of this kind can cease to exist and be replaced (a dissolved
+        authority, an ecosystem merged into another). A label kind or a membership that was
+        replaced still is what its name says: its name means it, not what came after."""
+        return self.body or self.territory
 
     def name(self, lang: str) -> str:
         """The kind's name in ``lang`` (French unless English is asked)."""
@@ -37,6 +45,7 @@ KINDS = {
             "Écosystème French Tech",
             "French Tech ecosystem",
             0.8,
+            body=True,
         ),
         Kind("label-kind", "ontology#LabelKind", "Label", "Label kind", 0.8),
         Kind("award", "ontology#LabelAward", "Attribution de label", "Label award", 0.65),
@@ -48,9 +57,10 @@ KINDS = {
             "Organisation",
             "Organisation",
             0.6,
+            body=True,
         ),
         Kind("person", "http://xmlns.com/foaf/0.1/Person", "Personne", "Person", 0.6),
-        Kind("place", "http://schema.org/Place", "Lieu", "Place", 0.55),
+        Kind("place", "http://schema.org/Place", "Lieu", "Place", 0.55, body=True),
         Kind("event", "http://schema.org/Event", "Événement", "Event", 0.5),
         Kind("region", GEO + "Region", "Région", "Region", 0.8, territory=True),
         Kind("departement", GEO + "Departement", "Département", "Département", 0.7, territory=True),
