@@ -8,6 +8,7 @@ import json
 import re
 import urllib.error
 import urllib.request
+import urllib.robotparser
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ import pytest
 import rdflib
 from conftest import BASE, serving
 from flask.testing import FlaskClient
+from protego import Protego
 
 from server.app import create_app
 
@@ -405,6 +407,52 @@ def test_unchanged_data_revalidates_with_304_everywhere_data_is_served(web):
         again = web.get(path, headers={"If-None-Match": first.headers["ETag"]})
         assert again.status_code == 304, path
         assert again.data == b""
+
+
+# What a crawler may fetch: the documents the catalogue, the VoID and the pages advertise,
+# the SPARQL service description and query editor included...
+CRAWLABLE = [
+    "/",
+    "/sparql",
+    "/query",
+    "/catalog",
+    "/catalog.ttl?page=2",
+    "/.well-known/void",
+    "/dumps/ftkg.nt.gz",
+    "/page/ecosystem/lille",
+    "/id/ecosystem/lille",
+    "/data/ecosystem/lille.ttl",
+    "/ontology",
+    "/sitemap.xml",
+]
+# ...and what it may not: queries, whole graphs, searches and reconciliation lookups.
+NOT_CRAWLABLE = [
+    "/sparql?query=ASK%7B%7D",
+    "/graph-store?default",
+    "/search?q=lille",
+    "/reconcile?queries=%7B%7D",
+    "/reconcile/suggest/entity?prefix=lil",
+]
+# A query whose first parameter is none of the protocol's: only a parser with RFC 9309
+# wildcards (§2.2.3) can tell it from the service description by prefixes alone.
+NOT_CRAWLABLE_BY_RFC_9309 = ["/sparql?format=json&query=ASK%7B%7D"]
+
+
+def test_robots_txt_lets_a_prefix_matching_crawler_read_the_endpoint_but_not_query_it(web):
+    # urllib.robotparser matches plain prefixes, first rule first (RFC 9309 §2.2.2 without
+    # wildcards), and drops a "?" that ends a rule.
+    robots = urllib.robotparser.RobotFileParser()
+    robots.parse(web.get("/robots.txt").get_data(as_text=True).splitlines())
+    assert [p for p in CRAWLABLE if not robots.can_fetch("crawler", "http://localhost" + p)] == []
+    assert [p for p in NOT_CRAWLABLE if robots.can_fetch("crawler", "http://localhost" + p)] == []
+
+
+def test_robots_txt_keeps_an_rfc_9309_crawler_from_every_query_string_of_the_endpoint(web):
+    robots = Protego.parse(web.get("/robots.txt").get_data(as_text=True))
+    refused = NOT_CRAWLABLE + NOT_CRAWLABLE_BY_RFC_9309
+    assert [p for p in CRAWLABLE if not robots.can_fetch("http://localhost" + p, "crawler")] == []
+    assert [p for p in refused if robots.can_fetch("http://localhost" + p, "crawler")] == []
+    assert list(robots.sitemaps) == ["http://localhost/sitemap.xml"]
 
 
 def test_the_home_page_describes_the_dataset_for_search_engines(web):
