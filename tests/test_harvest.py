@@ -28,6 +28,8 @@ HYDRA = rdflib.Namespace("http://www.w3.org/ns/hydra/core#")
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+WDT = rdflib.Namespace("http://www.wikidata.org/prop/direct/")
+IGEO = rdflib.Namespace("http://rdf.insee.fr/def/geo#")
 SHAPES = Path(__file__).parent / "standards" / "dcat-ap-3.0.1"
 LICENCE = rdflib.URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence")
 
@@ -283,10 +285,6 @@ def test_the_void_counts_equal_sparql_counts_on_the_store(web, harvest_app):
         if graph.value(p, VOID["class"]) == rdflib.URIRef("http://rdf.insee.fr/def/geo#Commune")
     )
     assert int(graph.value(communes, VOID.entities)) == 34969
-    linksets = list(graph.subjects(rdflib.RDF.type, VOID.Linkset))
-    targets = {str(graph.value(ls, VOID.objectsTarget)) for ls in linksets}
-    assert targets == {"https://www.wikidata.org/", "http://id.insee.fr/"}
-    assert all(int(graph.value(ls, VOID.triples)) > 0 for ls in linksets)
     assert graph.value(dataset, VOID.sparqlEndpoint) is not None
     assert len(list(graph.objects(dataset, VOID.dataDump))) == 4
 
@@ -298,6 +296,85 @@ def test_the_void_is_linked_from_the_catalogue_the_description_and_home(web, cat
     for path in ("/", "/sparql"):
         assert '/.well-known/void>; rel="describedby"' in web.get(path).headers["Link"]
     assert 'rel="describedby"' in web.get("/").get_data(as_text=True)
+
+
+@pytest.fixture(scope="module")
+def void(web) -> rdflib.Graph:
+    return rdflib.Graph().parse(data=web.get("/.well-known/void").data, format="turtle")
+
+
+def test_each_linkset_links_iris_of_a_target_described_as_a_dataset(void, harvest_app):
+    store = harvest_app.extensions["ftkg.live"].current.store.store
+    linksets = list(void.subjects(rdflib.RDF.type, VOID.Linkset))
+    assert linksets
+    for linkset in linksets:
+        assert void.value(linkset, VOID.subjectsTarget) == rdflib.URIRef(
+            BASE + "id/dataset/french-tech-kg"
+        )
+        target = void.value(linkset, VOID.objectsTarget)
+        assert (target, rdflib.RDF.type, VOID.Dataset) in void
+        assert void.value(target, DCT.title) is not None
+        space = str(void.value(target, VOID.uriSpace))
+        predicate = ox.NamedNode(str(void.value(linkset, VOID.linkPredicate)))
+        objects = [
+            q.object for q in store.quads_for_pattern(None, predicate, None, ox.DefaultGraph())
+        ]
+        assert objects
+        assert all(isinstance(o, ox.NamedNode) and o.value.startswith(space) for o in objects)
+        assert int(void.value(linkset, VOID.triples)) == len(objects)
+
+
+def test_identifier_codes_are_property_partitions_not_linksets(void, harvest_app):
+    store = harvest_app.extensions["ftkg.live"].current.store.store
+    dataset = rdflib.URIRef(BASE + "id/dataset/french-tech-kg")
+    partitions = {
+        void.value(p, VOID.property): int(void.value(p, VOID.triples))
+        for p in void.objects(dataset, VOID.propertyPartition)
+    }
+    link_predicates = set(void.objects(None, VOID.linkPredicate))
+    for code in (WDT.P374, WDT.P2586, WDT.P2585, WDT.P1616, IGEO.codeINSEE):
+        assert code not in link_predicates
+        statements = list(
+            store.quads_for_pattern(None, ox.NamedNode(str(code)), None, ox.DefaultGraph())
+        )
+        assert all(isinstance(q.object, ox.Literal) for q in statements)
+        assert partitions[code] == len(statements) > 0
+
+
+def test_the_void_names_the_publisher_and_the_home_page(web, void):
+    whole = rdflib.URIRef(BASE + "id/dataset/french-tech-kg")
+    labels = rdflib.URIRef(BASE + "id/dataset/french-tech-kg-labels")
+    publisher = rdflib.URIRef(BASE + "id/organisation/ftkg")
+    assert void.value(whole, DCT.publisher) == publisher
+    assert void.value(labels, DCT.publisher) == publisher
+    assert void.value(publisher, rdflib.FOAF.name) is not None
+    home = urlsplit(str(void.value(whole, rdflib.FOAF.homepage))).path
+    assert home == "/" and web.get(home).status_code == 200
+
+
+def test_the_labels_subset_has_the_statistics_of_its_dump(web, void):
+    listing = json.loads(web.get("/dumps/?format=json").data)["versions"][0]
+    (entry,) = [f for f in listing["files"] if f["key"] == "labels.nt.gz"]
+    body = gzip.decompress(web.get(urlsplit(entry["url"]).path).data)
+    triples = list(ox.parse(body, ox.RdfFormat.N_TRIPLES))
+    rdf_type = ox.NamedNode(str(rdflib.RDF.type))
+    expected = {
+        VOID.triples: len(triples),
+        VOID.entities: len(
+            {
+                t.subject
+                for t in triples
+                if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(BASE + "id/")
+            }
+        ),
+        VOID.distinctSubjects: len({t.subject for t in triples}),
+        VOID.distinctObjects: len({t.object for t in triples}),
+        VOID.classes: len({t.object for t in triples if t.predicate == rdf_type}),
+        VOID.properties: len({t.predicate for t in triples}),
+    }
+    labels = rdflib.URIRef(BASE + "id/dataset/french-tech-kg-labels")
+    stated = {p: void.value(labels, p) for p in expected}
+    assert {p: int(v) if v is not None else None for p, v in stated.items()} == expected
 
 
 def test_every_entity_document_says_which_dataset_it_belongs_to(web):
