@@ -9,6 +9,7 @@ import re
 import urllib.error
 import urllib.request
 import urllib.robotparser
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +31,8 @@ VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 WDT = rdflib.Namespace("http://www.wikidata.org/prop/direct/")
 IGEO = rdflib.Namespace("http://rdf.insee.fr/def/geo#")
+FILE_TYPE = rdflib.Namespace("http://publications.europa.eu/resource/authority/file-type/")
+IANA = "https://www.iana.org/assignments/media-types/"
 SHAPES = Path(__file__).parent / "standards" / "dcat-ap-3.0.1"
 LICENCE = rdflib.URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence")
 
@@ -191,6 +194,69 @@ def test_the_sparql_endpoint_is_a_data_service(catalogue):
     assert len(list(catalogue.objects(service, DCAT.servesDataset))) == 2
 
 
+def test_the_catalogue_and_its_resources_have_titles_and_descriptions_in_french_and_english(
+    catalogue,
+):
+    for kind in (DCAT.Catalog, DCAT.Dataset, DCAT.DataService, DCAT.Distribution):
+        nodes = list(catalogue.subjects(rdflib.RDF.type, kind))
+        assert nodes, kind
+        for node in nodes:
+            for text in (DCT.title, DCT.description):
+                languages = sorted(o.language for o in catalogue.objects(node, text))
+                assert languages == ["en", "fr"], (node, text)
+
+
+# The EU file-type authority table's code and English skos:prefLabel for each format of our
+# dumps (http://publications.europa.eu/resource/authority/file-type), by its IANA media type.
+EU_FILE_TYPES = {
+    "application/n-triples": ("RDF_N_TRIPLES", "RDF N-Triples"),
+    "text/turtle": ("RDF_TURTLE", "RDF Turtle"),
+    "application/ld+json": ("JSON_LD", "JSON-LD"),
+    "application/n-quads": ("RDF_N_QUADS", "RDF N-Quads"),
+}
+
+
+def test_each_distribution_names_its_format_as_the_eu_file_types_and_iana_do(web, catalogue):
+    distributions = list(catalogue.subjects(rdflib.RDF.type, DCAT.Distribution))
+    assert distributions
+    for node in distributions:
+        media_type = str(catalogue.value(node, DCAT.mediaType)).removeprefix(IANA)
+        code, label = EU_FILE_TYPES[media_type]
+        file_type = catalogue.value(node, DCT["format"])
+        assert file_type == FILE_TYPE[code]
+        assert list(catalogue.objects(file_type, rdflib.SKOS.prefLabel)) == [
+            rdflib.Literal(label, lang="en")
+        ]
+        # DCAT 3 §6.8: the media type is the data's; a gzipped file adds its compression
+        # format, and is no package of several files.
+        download = web.head(urlsplit(str(catalogue.value(node, DCAT.downloadURL))).path)
+        gzipped = download.headers["Content-Type"] == "application/gzip"
+        compression = rdflib.URIRef(IANA + "application/gzip") if gzipped else None
+        assert catalogue.value(node, DCAT.compressFormat) == compression
+        assert catalogue.value(node, DCAT.packageFormat) is None
+
+
+def catalogue_dates(knowledge_store, built_at: str) -> tuple[set, set]:
+    """The dct:issued and dct:modified statements of the catalogue and the VoID description of
+    the graph, as a build at ``built_at`` serves them."""
+    version = replace(knowledge_store, built_at=built_at, _memo={})
+    client = create_app({"TESTING": True, "KNOWLEDGE_STORE": version}).test_client()
+    graph = rdflib.Graph()
+    graph.parse(data=client.get("/catalog").data, format="turtle")
+    graph.parse(data=client.get("/.well-known/void").data, format="turtle")
+    return set(graph.subject_objects(DCT.issued)), set(graph.subject_objects(DCT.modified))
+
+
+def test_issued_stays_the_date_of_first_publication_from_one_build_to_the_next(knowledge_store):
+    first_issued, first_modified = catalogue_dates(knowledge_store, "2026-11-28T09:00:00+00:00")
+    second_issued, second_modified = catalogue_dates(knowledge_store, "2026-11-29T09:00:00+00:00")
+    described = {s for s, _ in first_modified}
+    assert {s for s, _ in first_issued} == described
+    assert first_issued == second_issued
+    assert {str(o) for _, o in first_modified} == {"2026-11-28T09:00:00+00:00"}
+    assert {str(o) for _, o in second_modified} == {"2026-11-29T09:00:00+00:00"}
+
+
 # --- a harvester like data.gouv.fr's, over real HTTP -------------------------------------------
 
 
@@ -235,7 +301,7 @@ def test_a_harvester_reads_every_dataset_following_hydra_pages(paged_server):
                 "distributions": len(distributions),
                 "publisher": graph.value(graph.value(node, DCT.publisher), rdflib.FOAF.name),
             }
-        (collection,) = graph.subjects(rdflib.RDF.type, HYDRA.Collection)
+        (collection,) = graph.subjects(HYDRA.view, None)
         assert int(graph.value(collection, HYDRA.totalItems)) == 2
         next_page = next(graph.objects(None, HYDRA.next), None)
         url = str(next_page) if next_page else None
@@ -247,6 +313,55 @@ def test_a_harvester_reads_every_dataset_following_hydra_pages(paged_server):
         "é" in datasets["french-tech-kg-labels"]["title"]
         or "French Tech" in datasets["french-tech-kg-labels"]["title"]
     )
+
+
+def catalogue_pages(root: str) -> list[rdflib.Graph]:
+    """Every page of the catalogue, following hydra:next as a harvester does."""
+    pages: list[rdflib.Graph] = []
+    url: str | None = root + "catalog.ttl"
+    while url:
+        _, _, text = harvest_get(url)
+        pages.append(rdflib.Graph().parse(data=text, format="turtle"))
+        following = next(pages[-1].objects(None, HYDRA.next), None)
+        url = str(following) if following else None
+    return pages
+
+
+def test_each_resource_is_described_on_exactly_one_catalogue_page(paged_server):
+    pages = catalogue_pages(paged_server)
+    assert len(pages) == 2
+    described = {s for page in pages for s in page.subjects(DCT.title, None)}
+    kinds = {k for page in pages for s in described for k in page.objects(s, rdflib.RDF.type)}
+    assert {DCAT.Catalog, DCAT.Dataset, DCAT.DataService, DCAT.Distribution} <= kinds
+    for subject in described:
+        holding = [
+            number
+            for number, page in enumerate(pages, 1)
+            if (subject, rdflib.RDF.type, None) in page or (subject, DCT.title, None) in page
+        ]
+        assert len(holding) == 1, (subject, holding)
+
+
+def test_later_catalogue_pages_refer_to_the_data_service_by_its_iri(paged_server):
+    first, *later = catalogue_pages(paged_server)
+    (service,) = first.subjects(rdflib.RDF.type, DCAT.DataService)
+    assert later
+    for page in later:
+        assert (None, DCAT.service, service) in page
+        assert (service, None, None) not in page
+
+
+def test_every_catalogue_page_has_what_dcat_ap_makes_mandatory_on_its_own(paged_server):
+    for page in catalogue_pages(paged_server):
+        assert shacl_results(page, "shapes.ttl") == []
+
+
+def test_the_catalogue_pages_together_conform_to_the_dcat_ap_range_shapes(paged_server):
+    # Not page by page: the data service names datasets that later pages describe.
+    merged = rdflib.Graph()
+    for page in catalogue_pages(paged_server):
+        merged += page
+    assert shacl_results(merged, "range.ttl") == []
 
 
 def test_a_harvester_detects_the_format_with_head(paged_server):
