@@ -8,6 +8,8 @@ import json
 import re
 import urllib.error
 import urllib.request
+import urllib.robotparser
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +19,7 @@ import pytest
 import rdflib
 from conftest import BASE, serving
 from flask.testing import FlaskClient
+from protego import Protego
 
 from server.app import create_app
 
@@ -26,6 +29,10 @@ HYDRA = rdflib.Namespace("http://www.w3.org/ns/hydra/core#")
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+WDT = rdflib.Namespace("http://www.wikidata.org/prop/direct/")
+IGEO = rdflib.Namespace("http://rdf.insee.fr/def/geo#")
+FILE_TYPE = rdflib.Namespace("http://publications.europa.eu/resource/authority/file-type/")
+IANA = "https://www.iana.org/assignments/media-types/"
 SHAPES = Path(__file__).parent / "standards" / "dcat-ap-3.0.1"
 LICENCE = rdflib.URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence")
 
@@ -187,6 +194,69 @@ def test_the_sparql_endpoint_is_a_data_service(catalogue):
     assert len(list(catalogue.objects(service, DCAT.servesDataset))) == 2
 
 
+def test_the_catalogue_and_its_resources_have_titles_and_descriptions_in_french_and_english(
+    catalogue,
+):
+    for kind in (DCAT.Catalog, DCAT.Dataset, DCAT.DataService, DCAT.Distribution):
+        nodes = list(catalogue.subjects(rdflib.RDF.type, kind))
+        assert nodes, kind
+        for node in nodes:
+            for text in (DCT.title, DCT.description):
+                languages = sorted(o.language for o in catalogue.objects(node, text))
+                assert languages == ["en", "fr"], (node, text)
+
+
+# The EU file-type authority table's code and English skos:prefLabel for each format of our
+# dumps (http://publications.europa.eu/resource/authority/file-type), by its IANA media type.
+EU_FILE_TYPES = {
+    "application/n-triples": ("RDF_N_TRIPLES", "RDF N-Triples"),
+    "text/turtle": ("RDF_TURTLE", "RDF Turtle"),
+    "application/ld+json": ("JSON_LD", "JSON-LD"),
+    "application/n-quads": ("RDF_N_QUADS", "RDF N-Quads"),
+}
+
+
+def test_each_distribution_names_its_format_as_the_eu_file_types_and_iana_do(web, catalogue):
+    distributions = list(catalogue.subjects(rdflib.RDF.type, DCAT.Distribution))
+    assert distributions
+    for node in distributions:
+        media_type = str(catalogue.value(node, DCAT.mediaType)).removeprefix(IANA)
+        code, label = EU_FILE_TYPES[media_type]
+        file_type = catalogue.value(node, DCT["format"])
+        assert file_type == FILE_TYPE[code]
+        assert list(catalogue.objects(file_type, rdflib.SKOS.prefLabel)) == [
+            rdflib.Literal(label, lang="en")
+        ]
+        # DCAT 3 §6.8: the media type is the data's; a gzipped file adds its compression
+        # format, and is no package of several files.
+        download = web.head(urlsplit(str(catalogue.value(node, DCAT.downloadURL))).path)
+        gzipped = download.headers["Content-Type"] == "application/gzip"
+        compression = rdflib.URIRef(IANA + "application/gzip") if gzipped else None
+        assert catalogue.value(node, DCAT.compressFormat) == compression
+        assert catalogue.value(node, DCAT.packageFormat) is None
+
+
+def catalogue_dates(knowledge_store, built_at: str) -> tuple[set, set]:
+    """The dct:issued and dct:modified statements of the catalogue and the VoID description of
+    the graph, as a build at ``built_at`` serves them."""
+    version = replace(knowledge_store, built_at=built_at, _memo={})
+    client = create_app({"TESTING": True, "KNOWLEDGE_STORE": version}).test_client()
+    graph = rdflib.Graph()
+    graph.parse(data=client.get("/catalog").data, format="turtle")
+    graph.parse(data=client.get("/.well-known/void").data, format="turtle")
+    return set(graph.subject_objects(DCT.issued)), set(graph.subject_objects(DCT.modified))
+
+
+def test_issued_stays_the_date_of_first_publication_from_one_build_to_the_next(knowledge_store):
+    first_issued, first_modified = catalogue_dates(knowledge_store, "2026-11-28T09:00:00+00:00")
+    second_issued, second_modified = catalogue_dates(knowledge_store, "2026-11-29T09:00:00+00:00")
+    described = {s for s, _ in first_modified}
+    assert {s for s, _ in first_issued} == described
+    assert first_issued == second_issued
+    assert {str(o) for _, o in first_modified} == {"2026-11-28T09:00:00+00:00"}
+    assert {str(o) for _, o in second_modified} == {"2026-11-29T09:00:00+00:00"}
+
+
 # --- a harvester like data.gouv.fr's, over real HTTP -------------------------------------------
 
 
@@ -231,7 +301,7 @@ def test_a_harvester_reads_every_dataset_following_hydra_pages(paged_server):
                 "distributions": len(distributions),
                 "publisher": graph.value(graph.value(node, DCT.publisher), rdflib.FOAF.name),
             }
-        (collection,) = graph.subjects(rdflib.RDF.type, HYDRA.Collection)
+        (collection,) = graph.subjects(HYDRA.view, None)
         assert int(graph.value(collection, HYDRA.totalItems)) == 2
         next_page = next(graph.objects(None, HYDRA.next), None)
         url = str(next_page) if next_page else None
@@ -243,6 +313,55 @@ def test_a_harvester_reads_every_dataset_following_hydra_pages(paged_server):
         "é" in datasets["french-tech-kg-labels"]["title"]
         or "French Tech" in datasets["french-tech-kg-labels"]["title"]
     )
+
+
+def catalogue_pages(root: str) -> list[rdflib.Graph]:
+    """Every page of the catalogue, following hydra:next as a harvester does."""
+    pages: list[rdflib.Graph] = []
+    url: str | None = root + "catalog.ttl"
+    while url:
+        _, _, text = harvest_get(url)
+        pages.append(rdflib.Graph().parse(data=text, format="turtle"))
+        following = next(pages[-1].objects(None, HYDRA.next), None)
+        url = str(following) if following else None
+    return pages
+
+
+def test_each_resource_is_described_on_exactly_one_catalogue_page(paged_server):
+    pages = catalogue_pages(paged_server)
+    assert len(pages) == 2
+    described = {s for page in pages for s in page.subjects(DCT.title, None)}
+    kinds = {k for page in pages for s in described for k in page.objects(s, rdflib.RDF.type)}
+    assert {DCAT.Catalog, DCAT.Dataset, DCAT.DataService, DCAT.Distribution} <= kinds
+    for subject in described:
+        holding = [
+            number
+            for number, page in enumerate(pages, 1)
+            if (subject, rdflib.RDF.type, None) in page or (subject, DCT.title, None) in page
+        ]
+        assert len(holding) == 1, (subject, holding)
+
+
+def test_later_catalogue_pages_refer_to_the_data_service_by_its_iri(paged_server):
+    first, *later = catalogue_pages(paged_server)
+    (service,) = first.subjects(rdflib.RDF.type, DCAT.DataService)
+    assert later
+    for page in later:
+        assert (None, DCAT.service, service) in page
+        assert (service, None, None) not in page
+
+
+def test_every_catalogue_page_has_what_dcat_ap_makes_mandatory_on_its_own(paged_server):
+    for page in catalogue_pages(paged_server):
+        assert shacl_results(page, "shapes.ttl") == []
+
+
+def test_the_catalogue_pages_together_conform_to_the_dcat_ap_range_shapes(paged_server):
+    # Not page by page: the data service names datasets that later pages describe.
+    merged = rdflib.Graph()
+    for page in catalogue_pages(paged_server):
+        merged += page
+    assert shacl_results(merged, "range.ttl") == []
 
 
 def test_a_harvester_detects_the_format_with_head(paged_server):
@@ -281,10 +400,6 @@ def test_the_void_counts_equal_sparql_counts_on_the_store(web, harvest_app):
         if graph.value(p, VOID["class"]) == rdflib.URIRef("http://rdf.insee.fr/def/geo#Commune")
     )
     assert int(graph.value(communes, VOID.entities)) == 34969
-    linksets = list(graph.subjects(rdflib.RDF.type, VOID.Linkset))
-    targets = {str(graph.value(ls, VOID.objectsTarget)) for ls in linksets}
-    assert targets == {"https://www.wikidata.org/", "http://id.insee.fr/"}
-    assert all(int(graph.value(ls, VOID.triples)) > 0 for ls in linksets)
     assert graph.value(dataset, VOID.sparqlEndpoint) is not None
     assert len(list(graph.objects(dataset, VOID.dataDump))) == 4
 
@@ -296,6 +411,85 @@ def test_the_void_is_linked_from_the_catalogue_the_description_and_home(web, cat
     for path in ("/", "/sparql"):
         assert '/.well-known/void>; rel="describedby"' in web.get(path).headers["Link"]
     assert 'rel="describedby"' in web.get("/").get_data(as_text=True)
+
+
+@pytest.fixture(scope="module")
+def void(web) -> rdflib.Graph:
+    return rdflib.Graph().parse(data=web.get("/.well-known/void").data, format="turtle")
+
+
+def test_each_linkset_links_iris_of_a_target_described_as_a_dataset(void, harvest_app):
+    store = harvest_app.extensions["ftkg.live"].current.store.store
+    linksets = list(void.subjects(rdflib.RDF.type, VOID.Linkset))
+    assert linksets
+    for linkset in linksets:
+        assert void.value(linkset, VOID.subjectsTarget) == rdflib.URIRef(
+            BASE + "id/dataset/french-tech-kg"
+        )
+        target = void.value(linkset, VOID.objectsTarget)
+        assert (target, rdflib.RDF.type, VOID.Dataset) in void
+        assert void.value(target, DCT.title) is not None
+        space = str(void.value(target, VOID.uriSpace))
+        predicate = ox.NamedNode(str(void.value(linkset, VOID.linkPredicate)))
+        objects = [
+            q.object for q in store.quads_for_pattern(None, predicate, None, ox.DefaultGraph())
+        ]
+        assert objects
+        assert all(isinstance(o, ox.NamedNode) and o.value.startswith(space) for o in objects)
+        assert int(void.value(linkset, VOID.triples)) == len(objects)
+
+
+def test_identifier_codes_are_property_partitions_not_linksets(void, harvest_app):
+    store = harvest_app.extensions["ftkg.live"].current.store.store
+    dataset = rdflib.URIRef(BASE + "id/dataset/french-tech-kg")
+    partitions = {
+        void.value(p, VOID.property): int(void.value(p, VOID.triples))
+        for p in void.objects(dataset, VOID.propertyPartition)
+    }
+    link_predicates = set(void.objects(None, VOID.linkPredicate))
+    for code in (WDT.P374, WDT.P2586, WDT.P2585, WDT.P1616, IGEO.codeINSEE):
+        assert code not in link_predicates
+        statements = list(
+            store.quads_for_pattern(None, ox.NamedNode(str(code)), None, ox.DefaultGraph())
+        )
+        assert all(isinstance(q.object, ox.Literal) for q in statements)
+        assert partitions[code] == len(statements) > 0
+
+
+def test_the_void_names_the_publisher_and_the_home_page(web, void):
+    whole = rdflib.URIRef(BASE + "id/dataset/french-tech-kg")
+    labels = rdflib.URIRef(BASE + "id/dataset/french-tech-kg-labels")
+    publisher = rdflib.URIRef(BASE + "id/organisation/ftkg")
+    assert void.value(whole, DCT.publisher) == publisher
+    assert void.value(labels, DCT.publisher) == publisher
+    assert void.value(publisher, rdflib.FOAF.name) is not None
+    home = urlsplit(str(void.value(whole, rdflib.FOAF.homepage))).path
+    assert home == "/" and web.get(home).status_code == 200
+
+
+def test_the_labels_subset_has_the_statistics_of_its_dump(web, void):
+    listing = json.loads(web.get("/dumps/?format=json").data)["versions"][0]
+    (entry,) = [f for f in listing["files"] if f["key"] == "labels.nt.gz"]
+    body = gzip.decompress(web.get(urlsplit(entry["url"]).path).data)
+    triples = list(ox.parse(body, ox.RdfFormat.N_TRIPLES))
+    rdf_type = ox.NamedNode(str(rdflib.RDF.type))
+    expected = {
+        VOID.triples: len(triples),
+        VOID.entities: len(
+            {
+                t.subject
+                for t in triples
+                if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(BASE + "id/")
+            }
+        ),
+        VOID.distinctSubjects: len({t.subject for t in triples}),
+        VOID.distinctObjects: len({t.object for t in triples}),
+        VOID.classes: len({t.object for t in triples if t.predicate == rdf_type}),
+        VOID.properties: len({t.predicate for t in triples}),
+    }
+    labels = rdflib.URIRef(BASE + "id/dataset/french-tech-kg-labels")
+    stated = {p: void.value(labels, p) for p in expected}
+    assert {p: int(v) if v is not None else None for p, v in stated.items()} == expected
 
 
 def test_every_entity_document_says_which_dataset_it_belongs_to(web):
@@ -405,6 +599,52 @@ def test_unchanged_data_revalidates_with_304_everywhere_data_is_served(web):
         again = web.get(path, headers={"If-None-Match": first.headers["ETag"]})
         assert again.status_code == 304, path
         assert again.data == b""
+
+
+# What a crawler may fetch: the documents the catalogue, the VoID and the pages advertise,
+# the SPARQL service description and query editor included...
+CRAWLABLE = [
+    "/",
+    "/sparql",
+    "/query",
+    "/catalog",
+    "/catalog.ttl?page=2",
+    "/.well-known/void",
+    "/dumps/ftkg.nt.gz",
+    "/page/ecosystem/lille",
+    "/id/ecosystem/lille",
+    "/data/ecosystem/lille.ttl",
+    "/ontology",
+    "/sitemap.xml",
+]
+# ...and what it may not: queries, whole graphs, searches and reconciliation lookups.
+NOT_CRAWLABLE = [
+    "/sparql?query=ASK%7B%7D",
+    "/graph-store?default",
+    "/search?q=lille",
+    "/reconcile?queries=%7B%7D",
+    "/reconcile/suggest/entity?prefix=lil",
+]
+# A query whose first parameter is none of the protocol's: only a parser with RFC 9309
+# wildcards (§2.2.3) can tell it from the service description by prefixes alone.
+NOT_CRAWLABLE_BY_RFC_9309 = ["/sparql?format=json&query=ASK%7B%7D"]
+
+
+def test_robots_txt_lets_a_prefix_matching_crawler_read_the_endpoint_but_not_query_it(web):
+    # urllib.robotparser matches plain prefixes, first rule first (RFC 9309 §2.2.2 without
+    # wildcards), and drops a "?" that ends a rule.
+    robots = urllib.robotparser.RobotFileParser()
+    robots.parse(web.get("/robots.txt").get_data(as_text=True).splitlines())
+    assert [p for p in CRAWLABLE if not robots.can_fetch("crawler", "http://localhost" + p)] == []
+    assert [p for p in NOT_CRAWLABLE if robots.can_fetch("crawler", "http://localhost" + p)] == []
+
+
+def test_robots_txt_keeps_an_rfc_9309_crawler_from_every_query_string_of_the_endpoint(web):
+    robots = Protego.parse(web.get("/robots.txt").get_data(as_text=True))
+    refused = NOT_CRAWLABLE + NOT_CRAWLABLE_BY_RFC_9309
+    assert [p for p in CRAWLABLE if not robots.can_fetch("http://localhost" + p, "crawler")] == []
+    assert [p for p in refused if robots.can_fetch("http://localhost" + p, "crawler")] == []
+    assert list(robots.sitemaps) == ["http://localhost/sitemap.xml"]
 
 
 def test_the_home_page_describes_the_dataset_for_search_engines(web):

@@ -3,23 +3,54 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
+from server.build.dumps import GEOGRAPHY_GRAPH
 from server.terms import Term
 
 STATISTICS = "statistics.json"
-WIKIDATA = "http://www.wikidata.org/prop/direct/"
-# Links by identifier: the predicates whose values are another dataset's identifiers.
-LINKSETS = {
-    "wikidata": (
-        "https://www.wikidata.org/",
-        [WIKIDATA + p for p in ("P374", "P2586", "P2585", "P1616")],
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """Another dataset the graph links to by IRI: its names, and the predicate that links."""
+
+    title_fr: str
+    title_en: str
+    uri_space: str  # every IRI of the target dataset starts with it (void:uriSpace)
+    predicate: str
+
+
+# The links to other datasets the graph holds (VoID §5: a linkset's triples have their
+# subjects in our dataset and their objects in the other): IRIs, never codes. Codes kept as
+# literals (Wikidata's P374 and P1616, INSEE's codeINSEE...) link nothing by themselves; the
+# property partitions describe them.
+LINKS = {
+    "insee-epci-types": LinkTarget(
+        "Types d'EPCI (liste de codes de l'Insee)",
+        "EPCI types (INSEE code list)",
+        "http://id.insee.fr/codes/geo/typeDEPCI/",
+        "http://rdf.insee.fr/def/geo#typeDEPCI",
     ),
-    "insee": ("http://id.insee.fr/", ["http://rdf.insee.fr/def/geo#codeINSEE"]),
+    "eu-languages": LinkTarget(
+        "Langues (table d'autorité de l'Office des publications de l'Union européenne)",
+        "Languages (authority table of the Publications Office of the European Union)",
+        "http://publications.europa.eu/resource/authority/language/",
+        "http://purl.org/dc/terms/language",
+    ),
 }
+# Substituted variables must be projected; a link target with no links gives no row.
+LINKS_QUERY = """
+SELECT ?predicate ?ours ?theirs (COUNT(*) AS ?n) WHERE {
+  ?s ?predicate ?o
+  FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?ours) && isIRI(?o) && STRSTARTS(STR(?o), ?theirs))
+} GROUP BY ?predicate ?ours ?theirs
+"""
 
 
 def _one(store: ox.Store, query: str, **bindings: Term) -> int:
@@ -42,12 +73,19 @@ def compute(store: ox.Store, base_uri: str) -> dict[str, Any]:
     vocabularies = sorted(
         {_namespace(iri) for iri in [*class_partitions, *property_partitions]} - {""}
     )
-    linksets = {
-        name: {
-            "target": target,
-            "predicates": {p: property_partitions.get(p, 0) for p in predicates},
-        }
-        for name, (target, predicates) in LINKSETS.items()
+    links = {
+        name: sum(
+            int(row["n"].value)
+            for row in store.query(
+                LINKS_QUERY,
+                substitutions={
+                    ox.Variable("predicate"): ox.NamedNode(target.predicate),
+                    ox.Variable("ours"): entity_prefix,
+                    ox.Variable("theirs"): ox.Literal(target.uri_space),
+                },
+            )
+        )
+        for name, target in LINKS.items()
     }
     return {
         "triples": _one(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
@@ -65,7 +103,33 @@ def compute(store: ox.Store, base_uri: str) -> dict[str, Any]:
         "class_members": class_members(store),
         "property_partitions": property_partitions,
         "vocabularies": vocabularies,
-        "linksets": linksets,
+        "links": links,
+        "without_geography": without_geography(store, base_uri),
+    }
+
+
+def without_geography(store: ox.Store, base_uri: str) -> dict[str, int]:
+    """The counts of the curated part of the graph, every named graph but the official
+    geography's: the statements of the labels dataset and its dumps, each triple once."""
+    geography = ox.NamedNode(base_uri + GEOGRAPHY_GRAPH)
+    triples: set[ox.Triple] = set()
+    for graph in store.named_graphs():
+        if graph != geography:
+            triples.update(
+                ox.Triple(q.subject, q.predicate, q.object)
+                for q in store.quads_for_pattern(None, None, None, graph)
+            )
+    subjects = {t.subject for t in triples}
+    entity_prefix = base_uri + "id/"
+    return {
+        "triples": len(triples),
+        "entities": sum(
+            1 for s in subjects if isinstance(s, ox.NamedNode) and s.value.startswith(entity_prefix)
+        ),
+        "distinct_subjects": len(subjects),
+        "distinct_objects": len({t.object for t in triples}),
+        "classes": len({t.object for t in triples if t.predicate == RDF_TYPE}),
+        "properties": len({t.predicate for t in triples}),
     }
 
 

@@ -3,8 +3,10 @@
 Written for the harvesters that read it (shared/standards/HARVESTING.md): it answers 200
 directly whatever the Accept (data.gouv.fr refuses any redirect), carries charset=utf-8,
 answers HEAD, pages with Hydra (hydra:PartialCollectionView, hydra:next, hydra:totalItems)
-where each page holds the whole description of its datasets, keeps dct:temporal as a blank
-node, never dates dct:modified in the future, states the licence on every distribution and
+where each page holds the whole description of its datasets and describes each resource once
+(the catalogue, its concept schemes and its data service on the first page, named by IRI on
+the others), keeps dct:temporal as a blank node, dates dct:issued by the first publication and
+dct:modified by the build, never in the future, states the licence on every distribution and
 service by the exact IRI data.gouv.fr matches (with no rdfs:label, which its harvester would
 try to match instead), and gives SHA-256 checksums (DCAT-AP 3.0.1 accepts any SPDX algorithm;
 the .sha256 files beside the dumps serve `sha256sum -c`).
@@ -13,15 +15,24 @@ the .sha256 files beside the dumps serve `sha256sum -c`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 
+from server.build.dumps import DumpFile
 from server.errors import BadRequest
 from server.harvest import quality
-from server.harvest.datasets import DATASETS, KEYWORDS, TEMPORAL, Dataset, dumps_of
+from server.harvest.datasets import (
+    DATASETS,
+    FIRST_PUBLISHED,
+    KEYWORDS,
+    TEMPORAL,
+    Dataset,
+    dumps_of,
+)
 from server.harvest.dumps_view import stable_name
 from server.harvest.rdf_response import rdf_response
 from server.terms import Term
@@ -58,12 +69,26 @@ THEMES = {
     "REGI": ("Régions et villes", "Regions and cities"),
     "GOVE": ("Gouvernement et secteur public", "Government and public sector"),
 }
+
+
+@dataclass(frozen=True)
+class FileType:
+    """A concept of the EU file-type authority table: its code and its English prefLabel."""
+
+    code: str
+    label: str
+
+
+# The formats of the dumps by the IANA media type of their data (dcat:mediaType), with the
+# dct:format DCAT-AP 3 takes from the EU file-type table
+# (http://publications.europa.eu/resource/authority/file-type), as that table names them.
 FILE_TYPES = {
-    "application/n-triples": "RDF_N_TRIPLES",
-    "text/turtle": "RDF_TURTLE",
-    "application/ld+json": "JSON_LD",
-    "application/n-quads": "RDF_N_QUADS",
+    "application/n-triples": FileType("RDF_N_TRIPLES", "RDF N-Triples"),
+    "text/turtle": FileType("RDF_TURTLE", "RDF Turtle"),
+    "application/ld+json": FileType("JSON_LD", "JSON-LD"),
+    "application/n-quads": FileType("RDF_N_QUADS", "RDF N-Quads"),
 }
+GZIP = "application/gzip"
 
 
 # The controlled-vocabulary terms the catalogue uses, with their scheme and labels, so the
@@ -103,12 +128,12 @@ CONCEPTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         (),
     ),
     **{
-        EU + "file-type/" + code: (
+        EU + "file-type/" + file_type.code: (
             EU + "file-type",
-            code.replace("_", " "),
+            file_type.label,
             ("http://purl.org/dc/terms/MediaTypeOrExtent",),
         )
-        for code in ("RDF_N_TRIPLES", "RDF_TURTLE", "JSON_LD", "RDF_N_QUADS")
+        for file_type in FILE_TYPES.values()
     },
 }
 
@@ -126,7 +151,9 @@ def _typed(value: str, datatype: str) -> ox.Literal:
 
 
 def catalog_triples(page: int, page_size: int) -> list[ox.Triple]:
-    """One page of the catalogue: the catalogue, its service, and ``page_size`` datasets."""
+    """One page of the catalogue: ``page_size`` datasets with all they refer to. The first page
+    also describes the catalogue, its concept schemes and its data service; the others name
+    the catalogue and the service by IRI, so that a harvester meets each description once."""
     store = knowledge_store()
     config = current_app.config
     base = store.base_uri
@@ -140,7 +167,8 @@ def catalog_triples(page: int, page_size: int) -> list[ox.Triple]:
     contact = ox.BlankNode("contact")
     modified = _not_in_future(store.built_at)
 
-    # --- the agents and vocabularies, on every page (each page stands alone) ---------------
+    # --- what the page's datasets refer to, on every page: a harvester reads each page alone
+    #     (HARVESTING.md §0, item 9); agents and concepts are no catalogue records.
     add(publisher, TYPE, _n(FOAF + "Agent"))
     add(publisher, TYPE, _n(FOAF + "Organization"))
     add(publisher, FOAF + "name", _text(config["PUBLISHER_NAME"], "fr"))
@@ -151,21 +179,51 @@ def catalog_triples(page: int, page_size: int) -> list[ox.Triple]:
     add(contact, VCARD + "hasEmail", _n("mailto:" + config["CONTACT_EMAIL"]))
     add(LICENCE, TYPE, _n(DCT + "LicenseDocument"))
     add(LICENCE, DCT + "type", _n("http://purl.org/adms/licencetype/Attribution"))
-    for scheme in sorted({scheme for scheme, _, _ in CONCEPTS.values()}):
-        add(_n(scheme), TYPE, _n(SKOS + "ConceptScheme"))
-        add(_n(scheme), DCT + "title", _text(scheme.rstrip("/").rsplit("/", 1)[-1], "en"))
     for iri, (scheme, label, types) in CONCEPTS.items():
         add(_n(iri), TYPE, _n(SKOS + "Concept"))
         add(_n(iri), SKOS + "inScheme", _n(scheme))
         add(_n(iri), SKOS + "prefLabel", _text(label, "en"))
         for extra in types:
             add(_n(iri), TYPE, _n(extra))
-    for media_type in {*FILE_TYPES, "application/gzip"}:
+    for media_type in {*FILE_TYPES, GZIP}:
         add(_n(IANA + media_type), TYPE, _n(DCT + "MediaType"))
     add(_n(SPDX + "checksumAlgorithm_sha256"), TYPE, _n(SPDX + "ChecksumAlgorithm"))
     add(_n(url_for("home.index", _external=True)), TYPE, _n(FOAF + "Document"))
 
-    # --- the catalogue ------------------------------------------------------------------------
+    service = _n(url_for("sparql.endpoint", _external=True) + "#service")
+    if page == 1:
+        _catalogue(add, catalog, publisher, modified)
+        _data_service(add, service, base, contact, publisher)
+    # Described on the first page, named by IRI on every one: a harvester takes each typed
+    # dcat:DataService for a record, and udata fails the second with the same dct:identifier
+    # (HARVESTING.md §4.1). Hydra pages split a collection's members, not their descriptions.
+    add(catalog, DCAT + "service", service)
+    add(catalog, HYDRA + "totalItems", _typed(str(len(DATASETS)), "integer"))
+
+    start = (page - 1) * page_size
+    for dataset in DATASETS[start : start + page_size]:
+        node = _dataset(add, dataset, base, contact, publisher, modified)
+        add(catalog, DCAT + "dataset", node)
+
+    # --- Hydra paging (a harvester follows hydra:next until there is none) ------------------
+    view = _n(_page_url(page))
+    add(catalog, HYDRA + "view", view)
+    add(view, TYPE, _n(HYDRA + "PartialCollectionView"))
+    add(view, HYDRA + "first", _n(_page_url(1)))
+    last = max(1, -(-len(DATASETS) // page_size))
+    add(view, HYDRA + "last", _n(_page_url(last)))
+    if page < last:
+        add(view, HYDRA + "next", _n(_page_url(page + 1)))
+    if page > 1:
+        add(view, HYDRA + "previous", _n(_page_url(page - 1)))
+    # Both datasets state the same metric; each statement once.
+    return list(dict.fromkeys(triples))
+
+
+def _catalogue(
+    add: Add, catalog: ox.NamedNode, publisher: ox.NamedNode, modified: str | None
+) -> None:
+    """The catalogue itself and the concept schemes it names (first page only)."""
     add(catalog, TYPE, _n(DCAT + "Catalog"))
     add(catalog, TYPE, _n(HYDRA + "Collection"))
     add(catalog, DCT + "title", _text("Catalogue du graphe de connaissances French Tech", "fr"))
@@ -193,37 +251,17 @@ def catalog_triples(page: int, page_size: int) -> list[ox.Triple]:
     add(catalog, DCAT + "themeTaxonomy", _n(EU + "data-theme"))
     add(_n(EU + "data-theme"), TYPE, _n(SKOS + "ConceptScheme"))
     add(_n(EU + "data-theme"), DCT + "title", _text("Data theme", "en"))
+    for scheme in sorted({scheme for scheme, _, _ in CONCEPTS.values()}):
+        add(_n(scheme), TYPE, _n(SKOS + "ConceptScheme"))
+        add(_n(scheme), DCT + "title", _text(scheme.rstrip("/").rsplit("/", 1)[-1], "en"))
+    add(catalog, DCT + "issued", _typed(FIRST_PUBLISHED, "date"))
     if modified:
         add(catalog, DCT + "modified", _typed(modified, "dateTime"))
-        add(catalog, DCT + "issued", _typed(modified, "dateTime"))
     add(
         catalog,
         "http://www.w3.org/2000/01/rdf-schema#seeAlso",
         _n(url_for("void.description", _external=True)),
     )
-    add(catalog, HYDRA + "totalItems", _typed(str(len(DATASETS)), "integer"))
-
-    service = _data_service(add, base, contact, publisher)
-    add(catalog, DCAT + "service", service)
-
-    start = (page - 1) * page_size
-    for dataset in DATASETS[start : start + page_size]:
-        node = _dataset(add, dataset, base, contact, publisher, modified, service)
-        add(catalog, DCAT + "dataset", node)
-
-    # --- Hydra paging (a harvester follows hydra:next until there is none) ------------------
-    view = _n(_page_url(page))
-    add(catalog, HYDRA + "view", view)
-    add(view, TYPE, _n(HYDRA + "PartialCollectionView"))
-    add(view, HYDRA + "first", _n(_page_url(1)))
-    last = max(1, -(-len(DATASETS) // page_size))
-    add(view, HYDRA + "last", _n(_page_url(last)))
-    if page < last:
-        add(view, HYDRA + "next", _n(_page_url(page + 1)))
-    if page > 1:
-        add(view, HYDRA + "previous", _n(_page_url(page - 1)))
-    # Both datasets state the same metric; each statement once.
-    return list(dict.fromkeys(triples))
 
 
 def _page_url(page: int) -> str:
@@ -241,9 +279,9 @@ def _not_in_future(built_at: str | None) -> str | None:
 
 
 def _data_service(
-    add: Add, base: str, contact: ox.BlankNode, publisher: ox.NamedNode
-) -> ox.NamedNode:
-    service = _n(url_for("sparql.endpoint", _external=True) + "#service")
+    add: Add, service: ox.NamedNode, base: str, contact: ox.BlankNode, publisher: ox.NamedNode
+) -> None:
+    """The SPARQL endpoint as a DCAT data service (first page only)."""
     endpoint = _n(url_for("sparql.endpoint", _external=True))
     add(service, TYPE, _n(DCAT + "DataService"))
     add(service, DCT + "title", _text("Point d'accès SPARQL du graphe French Tech", "fr"))
@@ -255,6 +293,15 @@ def _data_service(
             "Point d'accès SPARQL 1.1 (protocole W3C) en lecture seule ; "
             "sa description de service publie ses limites.",
             "fr",
+        ),
+    )
+    add(
+        service,
+        DCT + "description",
+        _text(
+            "Read-only SPARQL 1.1 endpoint (W3C protocol); "
+            "its service description publishes its limits.",
+            "en",
         ),
     )
     add(service, DCT + "identifier", ox.Literal("french-tech-kg-sparql"))
@@ -273,7 +320,6 @@ def _data_service(
     add(service, DCAT + "contactPoint", contact)
     for dataset in DATASETS:
         add(service, DCAT + "servesDataset", _n(dataset.iri(base)))
-    return service
 
 
 def _dataset(
@@ -283,7 +329,6 @@ def _dataset(
     contact: ox.BlankNode,
     publisher: ox.NamedNode,
     modified: str | None,
-    service: ox.NamedNode,
 ) -> ox.NamedNode:
     store = knowledge_store()
     node = _n(dataset.iri(base))
@@ -303,9 +348,9 @@ def _dataset(
     add(node, DCT + "spatial", _n(EU + "country/FRA"))
     add(node, DCT + "language", _n(EU + "language/FRA"))
     add(node, DCAT + "version", ox.Literal(store.data_version[:12]))
+    add(node, DCT + "issued", _typed(FIRST_PUBLISHED, "date"))
     if modified:
         add(node, DCT + "modified", _typed(modified, "dateTime"))
-        add(node, DCT + "issued", _typed(modified, "dateTime"))
     period = ox.BlankNode(f"period-{dataset.key}")
     add(node, DCT + "temporal", period)
     add(period, TYPE, _n(DCT + "PeriodOfTime"))
@@ -331,13 +376,18 @@ def _dataset(
         add(distribution, TYPE, _n(DCAT + "Distribution"))
         add(distribution, DCT + "title", _text(dump.title_fr, "fr"))
         add(distribution, DCT + "title", _text(dump.title_en, "en"))
-        add(distribution, DCT + "description", _text(dump.title_en, "en"))
+        description_fr, description_en = _distribution_descriptions(dump, dataset)
+        add(distribution, DCT + "description", _text(description_fr, "fr"))
+        add(distribution, DCT + "description", _text(description_en, "en"))
         add(distribution, DCAT + "accessURL", download)
         add(distribution, DCAT + "downloadURL", download)
+        # DCAT 3 §6.8 (compression format): the media type and format are the data's, and a
+        # gzipped file adds the compression's media type. One file is no package, so there is
+        # no dcat:packageFormat.
         add(distribution, DCAT + "mediaType", _n(IANA + dump.format))
-        add(distribution, DCT + "format", _n(EU + "file-type/" + FILE_TYPES[dump.format]))
+        add(distribution, DCT + "format", _n(EU + "file-type/" + FILE_TYPES[dump.format].code))
         if dump.compressed:
-            add(distribution, DCAT + "compressFormat", _n(IANA + "application/gzip"))
+            add(distribution, DCAT + "compressFormat", _n(IANA + GZIP))
         add(distribution, DCAT + "byteSize", _typed(str(dump.bytes), "nonNegativeInteger"))
         checksum = ox.BlankNode(f"checksum-{dump.key.replace('.', '-')}")
         add(distribution, SPDX + "checksum", checksum)
@@ -352,6 +402,25 @@ def _dataset(
     for triple in quality.dqv_triples(store, dataset.iri(base)):
         add(triple.subject, triple.predicate.value, triple.object)
     return node
+
+
+def _distribution_descriptions(dump: DumpFile, dataset: Dataset) -> tuple[str, str]:
+    """What a distribution holds, in French and in English (data.gouv.fr shows the French)."""
+    label = FILE_TYPES[dump.format].label
+    quads = dump.format == "application/n-quads"
+    count_fr = f"{dump.statements:,}".replace(",", "\u202f")
+    french = (
+        f"Le jeu de données « {dataset.title_fr} » en un seul fichier {label}"
+        f"{' compressé par gzip' if dump.compressed else ''}, de {count_fr} "
+        f"{'quadruplets' if quads else 'triplets'}. Cette adresse sert toujours la dernière "
+        "version publiée des données."
+    )
+    english = (
+        f"The dataset “{dataset.title_en}” as a single {'gzipped ' if dump.compressed else ''}"
+        f"{label} file of {dump.statements:,} {'quads' if quads else 'triples'}. This address "
+        "always serves the latest published version of the data."
+    )
+    return french, english
 
 
 @bp.route("/catalog", methods=["GET"])

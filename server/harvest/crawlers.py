@@ -54,16 +54,33 @@ def _lastmod() -> str:
     return built_at[:10] if built_at else ""
 
 
+# What crawlers should not run: queries, whole graphs, searches and reconciliation lookups.
+# The documents the catalogue and the VoID advertise stay open, the SPARQL service description
+# and the query editor (GET /sparql and /query, without a query string) among them. Rules match
+# by prefix (RFC 9309 §2.2.2), so "/sparql?…" leaves "/sparql" alone. "/sparql?*" is how an
+# RFC 9309 parser reads any query string (§2.2.3: "*" matches any characters); prefix-only
+# parsers, such as Python's urllib.robotparser, which also drops a "?" that ends a rule, get the
+# query operation's own parameters (SPARQL 1.1 Protocol §2.1.1) instead. "/search" and
+# "/graph-store" answer nothing without a query string; "/reconcile" is for reconciliation
+# clients, and every request under it but its manifest runs a lookup.
+DISALLOWED = (
+    "/sparql?*",
+    "/sparql?query=",
+    "/sparql?default-graph-uri=",
+    "/sparql?named-graph-uri=",
+    "/graph-store",
+    "/search",
+    "/reconcile",
+)
+
+
 @bp.get("/robots.txt")
 def robots() -> Response:
-    """Everything may be crawled but the query endpoint; the sitemap says where the pages are."""
+    """What crawlers may fetch (RFC 9309): everything but what runs a query; the sitemap says
+    where the pages are."""
+    rules = "".join(f"Disallow: {path}\n" for path in DISALLOWED)
     body = (
-        "User-agent: *\n"
-        "Disallow: /sparql\n"
-        "Disallow: /query\n"
-        "Disallow: /graph-store\n"
-        "Allow: /\n"
-        f"Sitemap: {url_for('crawlers.sitemap', _external=True)}\n"
+        f"User-agent: *\n{rules}Allow: /\nSitemap: {url_for('crawlers.sitemap', _external=True)}\n"
     )
     return Response(body, mimetype="text/plain")
 

@@ -81,6 +81,11 @@ KEYWORDS = {
     ],
 }
 TEMPORAL = ("2013-11-27", None)  # from the launch of French Tech on
+# When the catalogue and both datasets were first released, their dct:issued ("date of formal
+# issuance", DCAT 3 §6.4): the day the project first published them with their dumps, VoID
+# and catalogue (the ontology's dcterms:created is the same day). A fixed date, not the build
+# time, so that every build states the same one; dct:modified is the build time.
+FIRST_PUBLISHED = "2026-11-22"
 
 
 def dumps_of(store: KnowledgeStore) -> list[dump_files.DumpFile]:
