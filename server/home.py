@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template, url_for
 
 from server.browse import LISTINGS
 from server.entities.presentation import reader_language
-from server.harvest.datasets import KEYWORDS, TEMPORAL, WHOLE, dumps_of
+from server.harvest.datasets import FIRST_PUBLISHED, KEYWORDS, TEMPORAL, WHOLE, dumps_of
 from server.harvest.dumps_view import stable_name
 from server.store import KnowledgeStore
 from server.web import knowledge_store
@@ -81,6 +81,8 @@ def index() -> str:
         "isAccessibleForFree": True,
         "keywords": KEYWORDS[lang],
         "version": store.data_version[:12],
+        # The same first publication the catalogue and VoID give as dct:issued.
+        "datePublished": FIRST_PUBLISHED,
         "dateModified": store.built_at,
         "spatialCoverage": {"@type": "Place", "name": "France"},
         "temporalCoverage": f"{TEMPORAL[0]}/..",

@@ -656,3 +656,14 @@ def test_the_home_page_describes_the_dataset_for_search_engines(web):
     assert document["@type"] == "Dataset"
     assert document["license"] == str(LICENCE)
     assert len(document["distribution"]) == 4
+
+
+def test_the_home_page_gives_search_engines_the_same_first_publication_as_the_catalogue(web):
+    page = web.get("/").get_data(as_text=True)
+    (block,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    catalogue = ox.Store()
+    catalogue.load(web.get("/catalog", headers={"Accept": "text/turtle"}).data, ox.RdfFormat.TURTLE)
+    issued = {
+        q.object.value for q in catalogue.quads_for_pattern(None, ox.NamedNode(DCT.issued), None)
+    }
+    assert {json.loads(block)["datePublished"]} == issued
