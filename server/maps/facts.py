@@ -20,7 +20,7 @@ SPARQL queries, then grouped in Python: no request runs a query of its own.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -210,7 +210,7 @@ class Award:
     sources: tuple[Source, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Facts:
     """Everything the maps of one data version show (computed once per version)."""
 
@@ -221,7 +221,6 @@ class Facts:
     names: dict[str, dict[str, str]]
     territories: dict[str, dict[str, str]]  # per territory class: code -> territory IRI
     kinds: list[str]  # label kinds in the order their colours are given
-    round_years: dict[str, str] = field(default_factory=dict)
 
     def name(self, iri: str, lang: str) -> str:
         """The name of ``iri`` in ``lang``, else the other language, else its key."""
@@ -244,7 +243,7 @@ class Facts:
         return max(counts, key=lambda year: (counts[year], year))
 
     def rounds_of(self, level: Level, year: str) -> list[str]:
-        """The rounds of ``year`` a map of ``level`` shows, by name order."""
+        """The rounds of ``year`` a map of ``level`` shows, by key (keys begin with a date)."""
         rounds = {a.round for a in self.on_level(level) if a.year == year}
         return sorted(rounds)
 
@@ -296,7 +295,6 @@ def _read(store: KnowledgeStore) -> Facts:
         names=dict(names),
         territories=_territories(rows(TERRITORIES)),
         kinds=_kind_order(awards),
-        round_years=round_years,
     )
 
 

@@ -28,12 +28,13 @@ TIP_CHARACTER_SHARE = 0.55  # average character width as a share of the font siz
 
 WORDS = {
     "fr": {
+        # French puts a no-break space before ":" and ";", which wrapping must not split.
         "and": " et ",
-        "colon": " : ",
-        "between": " ; ",
+        "colon": "\u00a0: ",
+        "between": "\u00a0; ",
         "none": "aucun label dans les vagues de {year}",
         "hint": "Survolez un territoire, ou parcourez la carte avec la touche Tab, pour lire "
-        "ses labels ; le tableau sous la carte donne les mêmes faits.",
+        "ses labels\u00a0; le tableau sous la carte donne les mêmes faits.",
     },
     "en": {
         "and": " and ",

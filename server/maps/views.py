@@ -122,7 +122,7 @@ def _page(level: Level) -> str:
 
     drawing = render.draw(found, level, base, year, lang, link)
     # Links keep the language only when the reader chose it in the address.
-    chosen = request.args.get("lang")
+    chosen = lang if request.args.get("lang") == lang else None
     rounds_links = [(y, _address(level, y, chosen), y == year) for y in years]
     views = [
         (lv, _address(lv, year if year in found.years(lv) else None, chosen), lv == level)
