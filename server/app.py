@@ -34,6 +34,7 @@ from server.fast_path import CachedResponses
 from server.harvest import catalog, crawlers, void
 from server.harvest import dumps_view as dumps
 from server.live import LiveData, ServedVersion
+from server.maps import views as maps
 from server.namespaces import project_prefixes
 from server.reconcile import draft as reconcile_draft
 from server.reconcile import v02 as reconcile
@@ -142,6 +143,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(entities.bp)
     app.register_blueprint(browse.bp)
     app.register_blueprint(completeness.bp)
+    app.register_blueprint(maps.bp)
     app.register_blueprint(ontology_docs.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(void.bp)

@@ -89,6 +89,34 @@ def build(store: Path, base_uri: str, source: Path, keep: int, if_changed: bool)
     )
 
 
+@main.command("map-shapes")
+@click.option(
+    "--source",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=lambda: _default("SOURCE_DIR"),
+    help=_help("SOURCE_DIR"),
+)
+def map_shapes(source: Path) -> None:
+    """Regenerate the maps' shape files (data/maps/*.json) from the pinned map packages.
+
+    A developer's step after changing a pin in data/maps/map-shapes.json; serving never runs
+    it. It needs the development dependencies (shapely): pip install -e '.[dev]'.
+    """
+    try:
+        from server.maps import generate
+    except ImportError as error:
+        click.echo(f"map-shapes needs shapely ({error}): pip install -e '.[dev]'", err=True)
+        sys.exit(1)
+    directory = source / "data" / "maps"
+    try:
+        written = generate.write(generate.generate(directory / "map-shapes.json"), directory)
+    except BuildError as error:
+        click.echo(f"map-shapes failed: {error}", err=True)
+        sys.exit(1)
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+
+
 QUERY_FORMATS = {
     "json": negotiation.RESULTS_JSON,
     "xml": negotiation.RESULTS_XML,
