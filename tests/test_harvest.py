@@ -8,6 +8,7 @@ import json
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -328,6 +329,73 @@ def test_each_dump_parses_to_the_stores_count_and_matches_its_checksum(web, harv
     statistics = harvest_app.extensions["ftkg.live"].current.store.statistics()
     expected = sum(statistics.graph_triples.values()) if key == "nq.gz" else statistics.triples
     assert statements == expected == entry["statements"]
+
+
+def assert_every_versioned_download_matches(
+    listing: dict, fetch: Callable[[str], tuple[int, bytes]]
+) -> None:
+    """Every versioned dump and ``.sha256`` that ``listing`` (/dumps/ JSON) gives answers 200,
+    the dump with the checksum listed, the sidecar stating it in ``sha256sum``'s format."""
+    entries = [entry for version in listing["versions"] for entry in version["files"]]
+    assert entries
+    for entry in entries:
+        status, body = fetch(entry["url"])
+        assert status == 200, entry["url"]
+        assert hashlib.sha256(body).hexdigest() == entry["sha256"], entry["url"]
+        status, body = fetch(entry["sha256_url"])
+        assert status == 200, entry["sha256_url"]
+        assert body.decode() == f"{entry['sha256']}  {entry['file']}\n"
+
+
+@pytest.fixture
+def default_store_directory(built_store, tmp_path, monkeypatch) -> Path:
+    """A working directory whose ``var/store`` (the default ``KG_STORE``) is the built store."""
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "store").symlink_to(built_store, target_is_directory=True)
+    monkeypatch.delenv("KG_STORE", raising=False)
+    return tmp_path
+
+
+def test_every_versioned_dump_is_served_with_the_default_relative_store(
+    default_store_directory, monkeypatch
+):
+    monkeypatch.chdir(default_store_directory)
+    app = create_app({"TESTING": True, "QUERY_WORKERS": 1})
+    app.test_client_class = BufferedClient
+    try:
+        client = app.test_client()
+
+        def fetch(url: str) -> tuple[int, bytes]:
+            response = client.get(urlsplit(url).path)
+            return response.status_code, response.data
+
+        assert_every_versioned_download_matches(
+            json.loads(client.get("/dumps/?format=json").data), fetch
+        )
+    finally:
+        app.extensions["ftkg.live"].close()
+
+
+@pytest.mark.live
+def test_a_server_started_in_another_directory_serves_every_versioned_dump(
+    default_store_directory, tmp_path_factory
+):
+    # Started where var/store is, from a shell in another directory than the tests'.
+    with serving(
+        None, tmp_path_factory.mktemp("elsewhere"), cwd=default_store_directory, WORKERS="1"
+    ) as url:
+        status, listing = http_get(url + "dumps/?format=json")
+        assert status == 200
+        assert_every_versioned_download_matches(json.loads(listing), http_get)
+
+
+def http_get(url: str) -> tuple[int, bytes]:
+    """Status and body of a GET over real HTTP, errors included."""
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
 
 
 def test_gzip_dumps_are_files_not_encoded_responses(web):
