@@ -9,6 +9,7 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from email.message import Message
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ import pyoxigraph as ox
 import pyshacl
 import pytest
 import rdflib
-from conftest import BASE, serving
+from conftest import BASE, copy_sources, ftkg, serving
 from flask.testing import FlaskClient
 
 from server.app import create_app
@@ -389,13 +390,89 @@ def test_a_server_started_in_another_directory_serves_every_versioned_dump(
         assert_every_versioned_download_matches(json.loads(listing), http_get)
 
 
+def http_exchange(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, Message]:
+    """Status, body and headers of a GET over real HTTP, errors and 304 included."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers
+
+
 def http_get(url: str) -> tuple[int, bytes]:
     """Status and body of a GET over real HTTP, errors included."""
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+    status, body, _ = http_exchange(url)
+    return status, body
+
+
+def cache_directives(response) -> dict[str, str | None]:
+    """The response's Cache-Control directives, name to value (None for a bare directive)."""
+    directives = {}
+    for part in response.headers["Cache-Control"].split(","):
+        name, _, value = part.strip().partition("=")
+        directives[name.lower()] = value or None
+    return directives
+
+
+def test_versioned_dumps_and_their_checksums_are_cached_as_immutable(web):
+    (version,) = json.loads(web.get("/dumps/?format=json").data)["versions"]
+    for entry in version["files"]:
+        for url in (entry["url"], entry["sha256_url"]):
+            response = web.get(urlsplit(url).path)
+            assert cache_directives(response) == {
+                "public": None,
+                "max-age": "31536000",
+                "immutable": None,
+            }, url
+
+
+def test_stable_dumps_stay_fresh_no_longer_than_the_catalogue_and_are_never_immutable(web):
+    catalogue_max_age = int(cache_directives(web.get("/catalog"))["max-age"])
+    (version,) = json.loads(web.get("/dumps/?format=json").data)["versions"]
+    for entry in version["files"]:
+        for path in (
+            urlsplit(entry["stable_url"]).path,
+            urlsplit(entry["stable_url"]).path + ".sha256",
+        ):
+            directives = cache_directives(web.get(path))
+            assert "immutable" not in directives, path
+            assert 0 < int(directives["max-age"]) <= catalogue_max_age, path
+
+
+@pytest.fixture(scope="module")
+def rebuilt_store(tmp_path_factory):
+    """A store built twice from sources that differ in one label: (store, the sources)."""
+    root = tmp_path_factory.mktemp("rebuilt")
+    sources = copy_sources(root / "src")
+    store = root / "store"
+    result = ftkg("build", "--store", str(store), "--base-uri", BASE, "--source", str(sources))
+    assert result.returncode == 0, result.stderr
+    return store, sources
+
+
+@pytest.mark.live
+def test_after_a_rebuild_revalidating_a_stable_dump_fetches_the_new_file(rebuilt_store, tmp_path):
+    store, sources = rebuilt_store
+    with serving(store, tmp_path, WORKERS="1") as url:
+        status, before, headers = http_exchange(url + "dumps/ftkg-labels.nt.gz")
+        assert status == 200
+        for file in (sources / "data").rglob("*.trig"):
+            text = file.read_text(encoding="utf-8")
+            file.write_text(text.replace('"French Tech Lille"@fr', '"FT Lille (v2)"@fr'))
+        result = ftkg("build", "--store", str(store), "--base-uri", BASE, "--source", str(sources))
+        assert result.returncode == 0, result.stderr
+        listing = json.loads(http_get(url + "dumps/?format=json")[1])
+        (live,) = [v for v in listing["versions"] if v["live"]]
+        (entry,) = [f for f in live["files"] if f["key"] == "labels.nt.gz"]
+        assert entry["sha256"] != hashlib.sha256(before).hexdigest()
+        for validator in (
+            {"If-None-Match": headers["ETag"]},
+            {"If-Modified-Since": headers["Last-Modified"]},
+        ):
+            status, after, _ = http_exchange(url + "dumps/ftkg-labels.nt.gz", validator)
+            assert status == 200, validator
+            assert hashlib.sha256(after).hexdigest() == entry["sha256"], validator
 
 
 def test_gzip_dumps_are_files_not_encoded_responses(web):
