@@ -154,7 +154,7 @@ def test_every_dataset_and_service_has_a_stable_identifier_and_the_licence(catal
 def test_each_distribution_describes_its_dump_exactly(web, catalogue, built_store):
     spdx = rdflib.Namespace("http://spdx.org/rdf/terms#")
     distributions = list(catalogue.subjects(rdflib.RDF.type, DCAT.Distribution))
-    assert len(distributions) == 6
+    assert len(distributions) == 7
     for node in distributions:
         url = str(catalogue.value(node, DCAT.downloadURL))
         data = web.get(urlsplit(url).path).data
@@ -288,7 +288,7 @@ def test_the_void_counts_equal_sparql_counts_on_the_store(web, harvest_app):
     assert targets == {"https://www.wikidata.org/", "http://id.insee.fr/"}
     assert all(int(graph.value(ls, VOID.triples)) > 0 for ls in linksets)
     assert graph.value(dataset, VOID.sparqlEndpoint) is not None
-    assert len(list(graph.objects(dataset, VOID.dataDump))) == 4
+    assert len(list(graph.objects(dataset, VOID.dataDump))) == 5
 
 
 def test_the_void_is_linked_from_the_catalogue_the_description_and_home(web, catalogue):
@@ -311,6 +311,7 @@ FORMATS = {
     "nt.gz": (ox.RdfFormat.N_TRIPLES, True),
     "ttl.gz": (ox.RdfFormat.TURTLE, True),
     "jsonld": (ox.RdfFormat.JSON_LD, False),
+    "jsonld.gz": (ox.RdfFormat.JSON_LD, True),
     "nq.gz": (ox.RdfFormat.N_QUADS, True),
 }
 
@@ -504,6 +505,7 @@ def test_the_listing_gives_sizes_checksums_counts_and_stable_addresses(web):
         "nt.gz",
         "ttl.gz",
         "jsonld",
+        "jsonld.gz",
         "nq.gz",
         "labels.nt.gz",
         "labels.nq.gz",
@@ -513,6 +515,30 @@ def test_the_listing_gives_sizes_checksums_counts_and_stable_addresses(web):
         stable = web.get(urlsplit(entry["stable_url"]).path)
         assert stable.status_code == 200 and len(stable.data) == entry["bytes"]
     assert "sha256sum -c" in web.get("/dumps/").get_data(as_text=True)
+
+
+def test_the_jsonld_dump_is_also_offered_gzipped_wherever_the_dumps_are_listed(web, catalogue):
+    (version,) = json.loads(web.get("/dumps/?format=json").data)["versions"]
+    (plain,) = [f for f in version["files"] if f["key"] == "jsonld"]
+    (gzipped,) = [f for f in version["files"] if f["key"] == "jsonld.gz"]
+    assert gzipped["format"] == "application/ld+json"
+    assert gzipped["media_type"] == "application/gzip" and gzipped["compressed"]
+    body = web.get(urlsplit(gzipped["stable_url"]).path).data
+    assert gzip.decompress(body) == web.get(urlsplit(plain["stable_url"]).path).data
+    listing = web.get("/dumps/").get_data(as_text=True)
+    assert gzipped["file"] in listing and gzipped["stable_url"] in listing
+    download = rdflib.URIRef(gzipped["stable_url"])
+    (distribution,) = catalogue.subjects(DCAT.downloadURL, download)
+    iana = "https://www.iana.org/assignments/media-types/"
+    assert catalogue.value(distribution, DCAT.mediaType) == rdflib.URIRef(
+        iana + "application/ld+json"
+    )
+    assert catalogue.value(distribution, DCAT.compressFormat) == rdflib.URIRef(
+        iana + "application/gzip"
+    )
+    void = rdflib.Graph().parse(data=web.get("/.well-known/void").data, format="turtle")
+    whole = rdflib.URIRef(BASE + "id/dataset/french-tech-kg")
+    assert (whole, VOID.dataDump, download) in void
 
 
 @pytest.mark.parametrize(
@@ -560,4 +586,4 @@ def test_the_home_page_describes_the_dataset_for_search_engines(web):
     document = json.loads(block)
     assert document["@type"] == "Dataset"
     assert document["license"] == str(LICENCE)
-    assert len(document["distribution"]) == 4
+    assert len(document["distribution"]) == 5
