@@ -170,13 +170,13 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
 
 def resolve_paths(values: Mapping[str, Any], start: Path | None = None) -> dict[str, str]:
     """Every path setting of ``values`` made absolute against ``start`` (the working directory
-    by default); empty ones stay empty. Symbolic links are kept, not resolved, so that a link
-    the operator points elsewhere is followed."""
+    by default), ``~`` expanded; empty ones stay empty. Symbolic links are kept, not resolved,
+    so that a link the operator points elsewhere is followed."""
     start = Path.cwd() if start is None else start
     return {
         setting.name: str(start / Path(values[setting.name]).expanduser())
         for setting in SETTINGS
-        if setting.path and str(values.get(setting.name) or "")
+        if setting.path and values.get(setting.name)
     }
 
 
