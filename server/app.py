@@ -68,14 +68,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app.
 
     Configuration comes in layers: the defaults of ``server.settings``, then ``KG_*``
-    environment variables, then ``config`` (tests pass overrides here). ``config`` may carry a
-    ready ``KNOWLEDGE_STORE`` (tests use an in-memory store built from the same files);
-    otherwise the live version under ``STORE`` is opened read-only.
+    environment variables, then ``config`` (tests pass overrides here); path settings are then
+    made absolute against the working directory. ``config`` may carry a ready
+    ``KNOWLEDGE_STORE`` (tests use an in-memory store built from the same files); otherwise
+    the live version under ``STORE`` is opened read-only.
     """
     app = Flask(__name__)
     app.config.from_mapping(settings.from_environment())
     if config:
         app.config.from_mapping(config)
+    # Once, now: relative paths mean the directory the service was started from.
+    app.config.from_mapping(settings.resolve_paths(app.config))
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
     live = _live_data(app.config)
     app.extensions[LIVE_EXTENSION] = live

@@ -276,9 +276,9 @@ def serve(
     if dev:
         app.run(host=host, port=port)
         return
-    merged = {**app.config, **config}
     app.extensions["ftkg.live"].close()
-    run(merged, host, port)
+    # The settings as the app resolved them (paths absolute), for the worker processes.
+    run(app.config, host, port)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
 The Flask app, the CLI and the README's table all read from ``SETTINGS``, so a setting cannot
 exist in one place and be missing in another. Each is read from the environment variable
 ``KG_<NAME>`` (Flask's ``from_prefixed_env("KG")`` convention).
+
+Paths may be given relative: they mean the working directory the service was started from,
+and are made absolute once, at start (``resolve_paths``), so that nothing later reads them
+against another directory (Flask's ``send_from_directory`` would take the package's).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ class Setting:
     name: str
     default: Any
     help: str
+    path: bool = False  # a file or directory, resolved against the start directory
 
     @property
     def env_var(self) -> str:
@@ -31,7 +36,12 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("STORE", "var/store", "Directory holding the built store versions and the live one."),
+    Setting(
+        "STORE",
+        "var/store",
+        "Directory holding the built store versions and the live one.",
+        path=True,
+    ),
     Setting(
         "BASE_URI",
         "http://localhost:8000/",
@@ -41,6 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
         "SOURCE_DIR",
         str(PROJECT_ROOT),
         "Directory holding ontology/ and data/, read by `ftkg build`.",
+        path=True,
     ),
     Setting("HOST", "127.0.0.1", "Interface `ftkg serve` listens on."),
     Setting("PORT", 8000, "Port `ftkg serve` listens on."),
@@ -155,6 +166,18 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
             continue
         values[setting.name] = _convert(setting, raw)
     return values
+
+
+def resolve_paths(values: Mapping[str, Any], start: Path | None = None) -> dict[str, str]:
+    """Every path setting of ``values`` made absolute against ``start`` (the working directory
+    by default), ``~`` expanded; empty ones stay empty. Symbolic links are kept, not resolved,
+    so that a link the operator points elsewhere is followed."""
+    start = Path.cwd() if start is None else start
+    return {
+        setting.name: str(start / Path(values[setting.name]).expanduser())
+        for setting in SETTINGS
+        if setting.path and values.get(setting.name)
+    }
 
 
 def _convert(setting: Setting, raw: str) -> Any:

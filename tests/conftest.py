@@ -201,27 +201,32 @@ def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def serving(store: Path, log_dir: Path, port: int | None = None, **settings: str) -> Iterator[str]:
-    """``ftkg serve`` on a loopback port (free, unless given) with ``KG_*`` settings; yields
-    its root URL."""
+def serving(
+    store: Path | None,
+    log_dir: Path,
+    port: int | None = None,
+    cwd: Path | None = None,
+    **settings: str,
+) -> Iterator[str]:
+    """``ftkg serve`` on a loopback port (free, unless given) with ``KG_*`` settings, started
+    in ``cwd`` (this process's working directory by default); yields its root URL.
+
+    ``store`` None: no ``--store`` and no ``KG_STORE``, so the default (``var/store``)."""
     port = port or free_port()
     # Many requests from one address: the rate limits are off unless a test sets them.
     settings = {**UNLIMITED, **settings}
     env = {**os.environ, **{f"KG_{name}": value for name, value in settings.items()}}
     log_path = log_dir / f"server-{port}.log"
-    command = [
-        sys.executable,
-        "-m",
-        "server.cli",
-        "serve",
-        "--store",
-        str(store),
-        "--port",
-        str(port),
-    ]
+    command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port)]
+    if store is None:
+        env.pop("KG_STORE", None)
+    else:
+        command += ["--store", str(store)]
     with (
         log_path.open("w") as log,
-        subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env) as process,
+        subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd
+        ) as process,
     ):
         url = f"http://127.0.0.1:{port}/"
         wait_until_up(url + "health/ready", process, log_path)

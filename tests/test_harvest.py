@@ -9,7 +9,9 @@ import re
 import urllib.error
 import urllib.request
 import urllib.robotparser
+from collections.abc import Callable
 from dataclasses import replace
+from email.message import Message
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,7 +19,7 @@ import pyoxigraph as ox
 import pyshacl
 import pytest
 import rdflib
-from conftest import BASE, serving
+from conftest import BASE, copy_sources, ftkg, serving
 from flask.testing import FlaskClient
 from protego import Protego
 
@@ -159,7 +161,7 @@ def test_every_dataset_and_service_has_a_stable_identifier_and_the_licence(catal
 def test_each_distribution_describes_its_dump_exactly(web, catalogue, built_store):
     spdx = rdflib.Namespace("http://spdx.org/rdf/terms#")
     distributions = list(catalogue.subjects(rdflib.RDF.type, DCAT.Distribution))
-    assert len(distributions) == 6
+    assert len(distributions) == 7
     for node in distributions:
         url = str(catalogue.value(node, DCAT.downloadURL))
         data = web.get(urlsplit(url).path).data
@@ -401,7 +403,7 @@ def test_the_void_counts_equal_sparql_counts_on_the_store(web, harvest_app):
     )
     assert int(graph.value(communes, VOID.entities)) == 34969
     assert graph.value(dataset, VOID.sparqlEndpoint) is not None
-    assert len(list(graph.objects(dataset, VOID.dataDump))) == 4
+    assert len(list(graph.objects(dataset, VOID.dataDump))) == 5
 
 
 def test_the_void_is_linked_from_the_catalogue_the_description_and_home(web, catalogue):
@@ -503,6 +505,7 @@ FORMATS = {
     "nt.gz": (ox.RdfFormat.N_TRIPLES, True),
     "ttl.gz": (ox.RdfFormat.TURTLE, True),
     "jsonld": (ox.RdfFormat.JSON_LD, False),
+    "jsonld.gz": (ox.RdfFormat.JSON_LD, True),
     "nq.gz": (ox.RdfFormat.N_QUADS, True),
 }
 
@@ -522,6 +525,149 @@ def test_each_dump_parses_to_the_stores_count_and_matches_its_checksum(web, harv
     statistics = harvest_app.extensions["ftkg.live"].current.store.statistics()
     expected = sum(statistics.graph_triples.values()) if key == "nq.gz" else statistics.triples
     assert statements == expected == entry["statements"]
+
+
+def assert_every_versioned_download_matches(
+    listing: dict, fetch: Callable[[str], tuple[int, bytes]]
+) -> None:
+    """Every versioned dump and ``.sha256`` that ``listing`` (/dumps/ JSON) gives answers 200,
+    the dump with the checksum listed, the sidecar stating it in ``sha256sum``'s format."""
+    entries = [entry for version in listing["versions"] for entry in version["files"]]
+    assert entries
+    for entry in entries:
+        status, body = fetch(entry["url"])
+        assert status == 200, entry["url"]
+        assert hashlib.sha256(body).hexdigest() == entry["sha256"], entry["url"]
+        status, body = fetch(entry["sha256_url"])
+        assert status == 200, entry["sha256_url"]
+        assert body.decode() == f"{entry['sha256']}  {entry['file']}\n"
+
+
+@pytest.fixture
+def default_store_directory(built_store, tmp_path, monkeypatch) -> Path:
+    """A working directory whose ``var/store`` (the default ``KG_STORE``) is the built store."""
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "store").symlink_to(built_store, target_is_directory=True)
+    monkeypatch.delenv("KG_STORE", raising=False)
+    return tmp_path
+
+
+def test_every_versioned_dump_is_served_with_the_default_relative_store(
+    default_store_directory, monkeypatch
+):
+    monkeypatch.chdir(default_store_directory)
+    app = create_app({"TESTING": True, "QUERY_WORKERS": 1})
+    app.test_client_class = BufferedClient
+    try:
+        client = app.test_client()
+
+        def fetch(url: str) -> tuple[int, bytes]:
+            response = client.get(urlsplit(url).path)
+            return response.status_code, response.data
+
+        assert_every_versioned_download_matches(
+            json.loads(client.get("/dumps/?format=json").data), fetch
+        )
+    finally:
+        app.extensions["ftkg.live"].close()
+
+
+@pytest.mark.live
+def test_a_server_started_in_another_directory_serves_every_versioned_dump(
+    default_store_directory, tmp_path_factory
+):
+    # Started where var/store is, from a shell in another directory than the tests'.
+    with serving(
+        None, tmp_path_factory.mktemp("elsewhere"), cwd=default_store_directory, WORKERS="1"
+    ) as url:
+        status, listing = http_get(url + "dumps/?format=json")
+        assert status == 200
+        assert_every_versioned_download_matches(json.loads(listing), http_get)
+
+
+def http_exchange(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, Message]:
+    """Status, body and headers of a GET over real HTTP, errors and 304 included."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers
+
+
+def http_get(url: str) -> tuple[int, bytes]:
+    """Status and body of a GET over real HTTP, errors included."""
+    status, body, _ = http_exchange(url)
+    return status, body
+
+
+def cache_directives(response) -> dict[str, str | None]:
+    """The response's Cache-Control directives, name to value (None for a bare directive)."""
+    directives = {}
+    for part in response.headers["Cache-Control"].split(","):
+        name, _, value = part.strip().partition("=")
+        directives[name.lower()] = value or None
+    return directives
+
+
+def test_versioned_dumps_and_their_checksums_are_cached_as_immutable(web):
+    (version,) = json.loads(web.get("/dumps/?format=json").data)["versions"]
+    for entry in version["files"]:
+        for url in (entry["url"], entry["sha256_url"]):
+            response = web.get(urlsplit(url).path)
+            assert cache_directives(response) == {
+                "public": None,
+                "max-age": "31536000",
+                "immutable": None,
+            }, url
+
+
+def test_stable_dumps_stay_fresh_no_longer_than_the_catalogue_and_are_never_immutable(web):
+    catalogue_max_age = int(cache_directives(web.get("/catalog"))["max-age"])
+    (version,) = json.loads(web.get("/dumps/?format=json").data)["versions"]
+    for entry in version["files"]:
+        for path in (
+            urlsplit(entry["stable_url"]).path,
+            urlsplit(entry["stable_url"]).path + ".sha256",
+        ):
+            directives = cache_directives(web.get(path))
+            assert "immutable" not in directives, path
+            assert 0 < int(directives["max-age"]) <= catalogue_max_age, path
+
+
+@pytest.fixture(scope="module")
+def rebuilt_store(tmp_path_factory):
+    """A store built twice from sources that differ in one label: (store, the sources)."""
+    root = tmp_path_factory.mktemp("rebuilt")
+    sources = copy_sources(root / "src")
+    store = root / "store"
+    result = ftkg("build", "--store", str(store), "--base-uri", BASE, "--source", str(sources))
+    assert result.returncode == 0, result.stderr
+    return store, sources
+
+
+@pytest.mark.live
+def test_after_a_rebuild_revalidating_a_stable_dump_fetches_the_new_file(rebuilt_store, tmp_path):
+    store, sources = rebuilt_store
+    with serving(store, tmp_path, WORKERS="1") as url:
+        status, before, headers = http_exchange(url + "dumps/ftkg-labels.nt.gz")
+        assert status == 200
+        for file in (sources / "data").rglob("*.trig"):
+            text = file.read_text(encoding="utf-8")
+            file.write_text(text.replace('"French Tech Lille"@fr', '"FT Lille (v2)"@fr'))
+        result = ftkg("build", "--store", str(store), "--base-uri", BASE, "--source", str(sources))
+        assert result.returncode == 0, result.stderr
+        listing = json.loads(http_get(url + "dumps/?format=json")[1])
+        (live,) = [v for v in listing["versions"] if v["live"]]
+        (entry,) = [f for f in live["files"] if f["key"] == "labels.nt.gz"]
+        assert entry["sha256"] != hashlib.sha256(before).hexdigest()
+        for validator in (
+            {"If-None-Match": headers["ETag"]},
+            {"If-Modified-Since": headers["Last-Modified"]},
+        ):
+            status, after, _ = http_exchange(url + "dumps/ftkg-labels.nt.gz", validator)
+            assert status == 200, validator
+            assert hashlib.sha256(after).hexdigest() == entry["sha256"], validator
 
 
 def test_gzip_dumps_are_files_not_encoded_responses(web):
@@ -553,6 +699,7 @@ def test_the_listing_gives_sizes_checksums_counts_and_stable_addresses(web):
         "nt.gz",
         "ttl.gz",
         "jsonld",
+        "jsonld.gz",
         "nq.gz",
         "labels.nt.gz",
         "labels.nq.gz",
@@ -562,6 +709,30 @@ def test_the_listing_gives_sizes_checksums_counts_and_stable_addresses(web):
         stable = web.get(urlsplit(entry["stable_url"]).path)
         assert stable.status_code == 200 and len(stable.data) == entry["bytes"]
     assert "sha256sum -c" in web.get("/dumps/").get_data(as_text=True)
+
+
+def test_the_jsonld_dump_is_also_offered_gzipped_wherever_the_dumps_are_listed(web, catalogue):
+    (version,) = json.loads(web.get("/dumps/?format=json").data)["versions"]
+    (plain,) = [f for f in version["files"] if f["key"] == "jsonld"]
+    (gzipped,) = [f for f in version["files"] if f["key"] == "jsonld.gz"]
+    assert gzipped["format"] == "application/ld+json"
+    assert gzipped["media_type"] == "application/gzip" and gzipped["compressed"]
+    body = web.get(urlsplit(gzipped["stable_url"]).path).data
+    assert gzip.decompress(body) == web.get(urlsplit(plain["stable_url"]).path).data
+    listing = web.get("/dumps/").get_data(as_text=True)
+    assert gzipped["file"] in listing and gzipped["stable_url"] in listing
+    download = rdflib.URIRef(gzipped["stable_url"])
+    (distribution,) = catalogue.subjects(DCAT.downloadURL, download)
+    iana = "https://www.iana.org/assignments/media-types/"
+    assert catalogue.value(distribution, DCAT.mediaType) == rdflib.URIRef(
+        iana + "application/ld+json"
+    )
+    assert catalogue.value(distribution, DCAT.compressFormat) == rdflib.URIRef(
+        iana + "application/gzip"
+    )
+    void = rdflib.Graph().parse(data=web.get("/.well-known/void").data, format="turtle")
+    whole = rdflib.URIRef(BASE + "id/dataset/french-tech-kg")
+    assert (whole, VOID.dataDump, download) in void
 
 
 @pytest.mark.parametrize(
@@ -655,7 +826,7 @@ def test_the_home_page_describes_the_dataset_for_search_engines(web):
     document = json.loads(block)
     assert document["@type"] == "Dataset"
     assert document["license"] == str(LICENCE)
-    assert len(document["distribution"]) == 4
+    assert len(document["distribution"]) == 5
 
 
 def test_the_home_page_gives_search_engines_the_same_first_publication_as_the_catalogue(web):

@@ -1,8 +1,10 @@
 """The dumps `ftkg build` writes beside each store version, with their checksums and counts.
 
-Each dump is written by its own process from the freshly built store, opened read-only, so
-that the build's two cores work at once. File names carry the version: a dump never changes
-once published, and the previous versions stay downloadable while they are kept.
+Each serialisation is written by its own process from the freshly built store, opened
+read-only, so that the build's two cores work at once; dumps that differ only by compression
+(JSON-LD, plain and gzipped) share one serialisation, written to both files as it is made.
+File names carry the version: a dump never changes once published, and the previous versions
+stay downloadable while they are kept.
 """
 
 from __future__ import annotations
@@ -11,15 +13,24 @@ import gzip
 import hashlib
 import json
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 import pyoxigraph as ox
 
 MANIFEST = "manifest.json"
 GEOGRAPHY_GRAPH = "graph/official-geography"
+
+
+class _Output(Protocol):
+    """Where a serialisation goes: a file, or several at once."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def flush(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,11 @@ class DumpSpec:
             self.format
         ]
         return ext + (".gz" if self.gzip else "")
+
+    @property
+    def stream(self) -> tuple[str, str, bool]:
+        """What is serialised: dumps with the same stream differ only by compression."""
+        return (self.dataset, self.format, self.named_graphs)
 
     def filename(self, version: str) -> str:
         """The versioned file name."""
@@ -75,6 +91,15 @@ SPECS = (
         False,
         "Graphe complet (union des sources), JSON-LD",
         "Whole graph (union of the sources), JSON-LD",
+    ),
+    DumpSpec(
+        "jsonld.gz",
+        "french-tech-kg",
+        "JSON_LD",
+        True,
+        False,
+        "Graphe complet (union des sources), JSON-LD compressé",
+        "Whole graph (union of the sources), gzipped JSON-LD",
     ),
     DumpSpec(
         "nq.gz",
@@ -152,7 +177,7 @@ class _Counting:
 
 
 def _write_stream(
-    store: ox.Store, spec: DumpSpec, base_uri: str, prefixes: dict[str, str], out: BinaryIO
+    store: ox.Store, spec: DumpSpec, base_uri: str, prefixes: dict[str, str], out: _Output
 ) -> int:
     """Serialise the dump into ``out``; return how many statements it holds."""
     fmt = getattr(ox.RdfFormat, spec.format)
@@ -188,21 +213,47 @@ def _count(store: ox.Store, graph: ox.NamedNode | None) -> int:
     return int(row["n"].value)
 
 
-def _write_one(args: tuple[str, str, DumpSpec, str, str, dict[str, str]]) -> dict[str, object]:
-    oxigraph_path, directory, spec, version, base_uri, prefixes = args
+class _Tee:
+    """One serialisation written to several files as it is produced."""
+
+    def __init__(self, outputs: Sequence[_Output]) -> None:
+        self.outputs = outputs
+
+    def write(self, data: bytes) -> int:
+        for output in self.outputs:
+            output.write(data)
+        return len(data)
+
+    def flush(self) -> None:
+        for output in self.outputs:
+            output.flush()
+
+
+def _write_stream_files(
+    args: tuple[str, str, tuple[DumpSpec, ...], str, str, dict[str, str]],
+) -> list[dict[str, object]]:
+    """Serialise one stream once into the file of each of its specs; describe each file."""
+    oxigraph_path, directory, specs, version, base_uri, prefixes = args
     store = ox.Store.read_only(oxigraph_path)
-    path = Path(directory) / spec.filename(version)
+    paths = [Path(directory) / spec.filename(version) for spec in specs]
+    with ExitStack() as files:
+        outputs: list[_Output] = []
+        for spec, path in zip(specs, paths, strict=True):
+            raw = files.enter_context(path.open("wb"))
+            if spec.gzip:
+                # mtime=0: the same data gives the same bytes, hence the same checksum.
+                compressed = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0)
+                outputs.append(files.enter_context(compressed))
+            else:
+                outputs.append(raw)
+        out = outputs[0] if len(outputs) == 1 else _Tee(outputs)
+        count = _write_stream(store, specs[0], base_uri, prefixes, out)
+    return [_describe(spec, path, count) for spec, path in zip(specs, paths, strict=True)]
+
+
+def _describe(spec: DumpSpec, path: Path, count: int) -> dict[str, object]:
+    """Checksum a written dump, write its ``.sha256`` sidecar, and say what it holds."""
     fmt = getattr(ox.RdfFormat, spec.format)
-    if spec.gzip:
-        # mtime=0: the same data gives the same bytes, hence the same checksum.
-        with (
-            path.open("wb") as raw,
-            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as out,
-        ):
-            count = _write_stream(store, spec, base_uri, prefixes, out)
-    else:
-        with path.open("wb") as out:
-            count = _write_stream(store, spec, base_uri, prefixes, out)
     digest = hashlib.sha256()
     with path.open("rb") as written:
         for block in iter(lambda: written.read(1 << 20), b""):
@@ -240,13 +291,19 @@ def write_dumps(
 ) -> list[DumpFile]:
     """Write every dump of ``SPECS`` into ``directory``, and its manifest."""
     directory.mkdir(parents=True, exist_ok=True)
+    streams: dict[tuple[str, str, bool], tuple[DumpSpec, ...]] = {}
+    for spec in SPECS:
+        streams[spec.stream] = (*streams.get(spec.stream, ()), spec)
     jobs = [
-        (str(oxigraph_path), str(directory), spec, version, base_uri, prefixes) for spec in SPECS
+        (str(oxigraph_path), str(directory), specs, version, base_uri, prefixes)
+        for specs in streams.values()
     ]
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes=max(1, processes)) as pool:
-        written = pool.map(_write_one, jobs, chunksize=1)
-    files = [DumpFile(**item) for item in written]  # type: ignore[arg-type]
+        written = pool.map(_write_stream_files, jobs, chunksize=1)
+    described = [item for items in written for item in items]
+    by_key = {item["key"]: DumpFile(**item) for item in described}  # type: ignore[arg-type]
+    files = [by_key[spec.key] for spec in SPECS]
     (directory / MANIFEST).write_text(
         json.dumps([asdict(f) for f in files], indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",

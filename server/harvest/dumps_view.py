@@ -4,7 +4,8 @@ Files are served by Werkzeug's ``send_file``: Content-Length, ETag, Last-Modifie
 GET (304), HEAD and byte ranges (206) per RFC 9110 §14 and §15.3.7. Compressed dumps are
 ``application/gzip`` files, not gzip-encoded responses (no Content-Encoding): what a harvester
 downloads is the file whose checksum the catalogue states. The latest dump of each kind is also
-at a stable address (``/dumps/ftkg.nt.gz``), answered directly, without a redirect.
+at a stable address (``/dumps/ftkg.nt.gz``), answered directly, without a redirect; versioned
+files are cached as immutable, stable addresses only briefly.
 """
 
 from __future__ import annotations
@@ -31,6 +32,18 @@ from server.web import knowledge_store
 
 bp = Blueprint("dumps", __name__)
 VERSION = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{12}(-\d+)?$")
+# A versioned file never changes once published (a new build writes new names, and a version
+# is removed, never rewritten): caches keep it a year without asking again (RFC 9111 §5.2.2.1,
+# max-age; RFC 8246, immutable).
+IMMUTABLE_MAX_AGE = 31536000
+# A stable address serves the next version's file as soon as a build is live, while /dumps/
+# and the catalogue already state its checksum. A cache reuses a stored response without
+# asking for as long as it is fresh (RFC 9111 §4.2), so this is how long after a build a cache
+# may still hand out the previous file: five minutes, as for /dumps/ and every other data
+# response, and well within the catalogue's hour. Once stale, the cache revalidates with the
+# ETag and Last-Modified (RFC 9111 §4.3.1), which are those of the versioned file behind the
+# address, so they change with every build: the new file comes back, not a 304.
+STABLE_MAX_AGE = 300
 MEDIA_TYPES = {
     ".gz": "application/gzip",
     ".jsonld": "application/ld+json",
@@ -107,7 +120,12 @@ def latest(name: str) -> Response:
         for candidate in (stable_name(file), stable_name(file) + ".sha256"):
             if name == candidate and store.version_dir is not None:
                 actual = file.file + (".sha256" if candidate.endswith(".sha256") else "")
-                return _send(store.version_dir / layout.DUMPS_DIR, actual, download_name=actual)
+                return _send(
+                    store.version_dir / layout.DUMPS_DIR,
+                    actual,
+                    max_age=STABLE_MAX_AGE,
+                    download_name=actual,
+                )
     raise NotFound(f"no dump named {name!r}; the list is at {url_for('dumps.index')}")
 
 
@@ -121,10 +139,12 @@ def file(version: str, name: str) -> Response:
         raise NotFound(
             f"version {version} is not kept here; the list is at {url_for('dumps.index')}"
         )
-    return _send(directory, name)
+    response = _send(directory, name, max_age=IMMUTABLE_MAX_AGE)
+    response.cache_control.immutable = True
+    return response
 
 
-def _send(directory: Path, name: str, download_name: str | None = None) -> Response:
+def _send(directory: Path, name: str, max_age: int, download_name: str | None = None) -> Response:
     suffix = Path(name).suffix
     known = {f.file for f in dump_files.read_manifest(directory)}
     if name not in known and name.removesuffix(".sha256") not in known:
@@ -138,7 +158,7 @@ def _send(directory: Path, name: str, download_name: str | None = None) -> Respo
         mimetype=mimetype,
         conditional=True,
         etag=True,
-        max_age=86400,
+        max_age=max_age,
         download_name=download_name,
     )
     return response
