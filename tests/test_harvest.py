@@ -238,6 +238,19 @@ def test_each_distribution_names_its_format_as_the_eu_file_types_and_iana_do(web
         assert catalogue.value(node, DCAT.packageFormat) is None
 
 
+def test_each_distribution_downloads_the_versioned_file_its_checksum_describes(web, catalogue):
+    """A catalogue cached for its hour must not hand out a checksum of a file the stable
+    address no longer serves after a build: it names the immutable versioned file."""
+    (version,) = json.loads(web.get("/dumps/?format=json").data)["versions"]
+    listed = {f["url"]: f for f in version["files"]}
+    for node in catalogue.subjects(rdflib.RDF.type, DCAT.Distribution):
+        download = str(catalogue.value(node, DCAT.downloadURL))
+        assert download in listed
+        assert str(catalogue.value(node, DCAT.accessURL)) == listed[download]["stable_url"]
+        response = web.get(urlsplit(download).path)
+        assert "immutable" in response.headers["Cache-Control"]
+
+
 def catalogue_dates(knowledge_store, built_at: str) -> tuple[set, set]:
     """The dct:issued and dct:modified statements of the catalogue and the VoID description of
     the graph, as a build at ``built_at`` serves them."""
@@ -722,7 +735,7 @@ def test_the_jsonld_dump_is_also_offered_gzipped_wherever_the_dumps_are_listed(w
     listing = web.get("/dumps/").get_data(as_text=True)
     assert gzipped["file"] in listing and gzipped["stable_url"] in listing
     download = rdflib.URIRef(gzipped["stable_url"])
-    (distribution,) = catalogue.subjects(DCAT.downloadURL, download)
+    (distribution,) = catalogue.subjects(DCAT.accessURL, download)
     iana = "https://www.iana.org/assignments/media-types/"
     assert catalogue.value(distribution, DCAT.mediaType) == rdflib.URIRef(
         iana + "application/ld+json"

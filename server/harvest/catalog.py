@@ -33,7 +33,7 @@ from server.harvest.datasets import (
     Dataset,
     dumps_of,
 )
-from server.harvest.dumps_view import stable_name
+from server.harvest.dumps_view import download_url, stable_name
 from server.harvest.rdf_response import rdf_response
 from server.terms import Term
 from server.web import knowledge_store
@@ -371,7 +371,10 @@ def _dataset(
         distribution = _n(
             url_for("dumps.latest", name=stable_name(dump), _external=True) + "#distribution"
         )
-        download = _n(url_for("dumps.latest", name=stable_name(dump), _external=True))
+        stable = _n(url_for("dumps.latest", name=stable_name(dump), _external=True))
+        # The checksum and size describe this version's file: the download URL must name that
+        # file, not the stable address a build replaces while this catalogue sits in caches.
+        download = _n(download_url(store, dump))
         add(node, DCAT + "distribution", distribution)
         add(distribution, TYPE, _n(DCAT + "Distribution"))
         add(distribution, DCT + "title", _text(dump.title_fr, "fr"))
@@ -379,7 +382,7 @@ def _dataset(
         description_fr, description_en = _distribution_descriptions(dump, dataset)
         add(distribution, DCT + "description", _text(description_fr, "fr"))
         add(distribution, DCT + "description", _text(description_en, "en"))
-        add(distribution, DCAT + "accessURL", download)
+        add(distribution, DCAT + "accessURL", stable)
         add(distribution, DCAT + "downloadURL", download)
         # DCAT 3 §6.8 (compression format): the media type and format are the data's, and a
         # gzipped file adds the compression's media type. One file is no package, so there is

@@ -28,6 +28,7 @@ from server.build import dumps as dump_files
 from server.build import layout
 from server.errors import NotFound
 from server.harvest.datasets import dumps_of, versions
+from server.store import KnowledgeStore
 from server.web import knowledge_store
 
 bp = Blueprint("dumps", __name__)
@@ -97,6 +98,17 @@ def stable_name(file: dump_files.DumpFile) -> str:
     """The version-free name of a dump (``ftkg.nt.gz``), always the live version's file."""
     stem = "ftkg" if file.dataset == "french-tech-kg" else "ftkg-labels"
     return f"{stem}.{file.key.removeprefix('labels.')}"
+
+
+def download_url(store: KnowledgeStore, file: dump_files.DumpFile) -> str:
+    """Where a harvester downloads the file whose checksum the catalogue gives: the versioned
+    address, which never changes (so a catalogue cached for its hour still matches what it
+    points to); the stable one only when the store served is not a version of the store root."""
+    version_dir = store.version_dir
+    root = _store_root() / layout.VERSIONS
+    if version_dir is not None and version_dir.parent.resolve() == root.resolve():
+        return url_for("dumps.file", version=version_dir.name, name=file.file, _external=True)
+    return url_for("dumps.latest", name=stable_name(file), _external=True)
 
 
 @bp.get("/dumps/")
