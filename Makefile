@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 YASGUI := server/static/vendor/yasgui
+VIEWS := server/static/vendor/views
 
 .PHONY: install build serve test lint browser bench-tools bench faults fuzz
 
@@ -23,7 +24,12 @@ $(YASGUI)/yasgui.min.js: web/package.json web/package-lock.json
 	mkdir -p $(YASGUI)
 	cp web/node_modules/@zazuko/yasgui/build/yasgui.min.js web/node_modules/@zazuko/yasgui/build/yasgui.min.css $(YASGUI)/
 
-install: $(BIN)/ftkg $(YASGUI)/yasgui.min.js
+# The editor's result views (web/src/) bundled by esbuild with the charting library they use,
+# Observable Plot, both pinned there too (web/README.md says why Plot).
+$(VIEWS)/views.js: $(YASGUI)/yasgui.min.js web/build.js $(wildcard web/src/*)
+	node web/build.js $(VIEWS)
+
+install: $(BIN)/ftkg $(YASGUI)/yasgui.min.js $(VIEWS)/views.js
 
 build: install
 	$(BIN)/ftkg build --if-changed

@@ -265,7 +265,9 @@ def service_description() -> Response:
 
 
 def editor_context() -> dict[str, Any]:
-    """What the query editor page needs: prefixes, examples, the endpoint's address."""
+    """What the query editor page needs: prefixes, examples, the endpoint's address, and for
+    its result views the base URI (which IRIs are ours), the app's root (where their pages
+    are) and the VoID description (which classes and properties to complete)."""
     base_uri = knowledge_store().base_uri
     examples = current_app.extensions["ftkg.examples"]
     return {
@@ -282,6 +284,9 @@ def editor_context() -> dict[str, Any]:
         ],
         "endpoint": url_for("sparql.endpoint", _external=True),
         "limits": limits(),
+        "base": base_uri,
+        "root": url_for("home.index"),
+        "void_description": url_for("void.description"),
     }
 
 

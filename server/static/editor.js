@@ -1,5 +1,6 @@
 // The SPARQL editor page: YASGUI configured to work offline against this endpoint only,
-// our prefixes preloaded, the example queries selectable, downloads in every format.
+// our prefixes preloaded, the example queries selectable, downloads in every format, and the
+// result views of web/src/ (each result shown in the view its `#defaultView:` asks for).
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("editor-data").textContent);
@@ -12,8 +13,19 @@
   }).join("\n");
   var initial = prologue + "\n\nSELECT ?award ?label WHERE {\n  ?award a ftkg:LabelAward ;\n         rdfs:label ?label .\n  FILTER(LANG(?label) = \"fr\")\n}\nLIMIT 20\n";
 
-  // Only the local autocompleters: the default ones ask lov.linkeddata.es as you type.
-  Yasgui.Yasqe.defaults.autocompleters = ["variables", "prefixes"];
+  // The result views (map, timeline, charts, graph, readable table) and the completers of
+  // our own classes and properties, from server/static/vendor/views/ (built from web/src/).
+  var views = window.FtkgViews;
+  var completers = views ? views.install(Yasgui, {
+    base: data.base,
+    root: data.root,
+    lang: document.documentElement.lang || "en",
+    prefixes: data.prefixes,
+    endpoint: endpoint,
+    void: data.void
+  }) : [];
+  // Only local autocompleters: YASQE's own class and property ones ask lov.linkeddata.es.
+  Yasgui.Yasqe.defaults.autocompleters = ["variables", "prefixes"].concat(completers);
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: false,
@@ -23,6 +35,8 @@
     yasqe: { value: initial },
     yasr: { prefixes: data.prefixes }
   });
+
+  if (views) views.followDefaultView(yasgui);  // `#defaultView:Map` and the like
 
   window.__ftkgYasgui = yasgui;  // for scripts and tests driving the page
 
