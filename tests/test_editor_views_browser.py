@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -23,8 +22,6 @@ pytestmark = [
 ]
 
 EXAMPLES = {e.name: e for e in examples.load_all(PROJECT_ROOT / "queries")}
-# A stand-in for /map's shapes of the régions, following its contract (see the file).
-REGION_SHAPES = Path(__file__).parent / "map" / "france-regions.svg"
 # Every report the page's policy makes (CSP Level 3 §5.3), from the first script on.
 RECORD_VIOLATIONS = """
 window.__violations = [];
@@ -61,14 +58,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator:
-    """The editor, recording policy violations, with /map's shapes of the régions served from
-    the test's stand-in."""
+    """The editor, recording policy violations."""
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.add_init_script(RECORD_VIOLATIONS)
-    page.route(
-        "**/map/shapes/france-regions.svg",
-        lambda route: route.fulfill(path=REGION_SHAPES, content_type="image/svg+xml"),
-    )
     page.goto(live_server + "sparql")
     page.wait_for_selector(".yasqe .CodeMirror")
     yield page
