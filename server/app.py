@@ -108,6 +108,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip", "deflate"])
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip", "deflate"])
     app.config["COMPRESS_REGISTER"] = False
+    # Conditional requests are evaluated once, by server.caching, on the response as sent.
+    app.config["COMPRESS_EVALUATE_CONDITIONAL_REQUEST"] = False
     compress = Compress(app)
 
     @app.after_request
