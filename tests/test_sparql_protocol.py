@@ -371,6 +371,50 @@ def test_an_update_sent_as_a_query_is_a_400(client):
     assert response.status_code == 400
 
 
+UPDATES = [
+    "INSERT DATA { <a> <b> <c> }",
+    "PREFIX e: <http://example.org/> DELETE DATA { e:a e:b e:c }",
+    "DELETE WHERE { ?s ?p ?o }",
+    "WITH <http://kg.test/graph/x> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "LOAD <http://example.org/data.ttl>",
+    "CLEAR ALL",
+    "DROP GRAPH <http://kg.test/graph/x>",
+]
+
+
+@pytest.mark.parametrize("update", UPDATES)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_update_sent_as_a_query_says_updates_are_refused(client, update, method):
+    # Protocol §2.1.7: not a legal query (the query grammar has no updates), so a 400; the
+    # message says why, not where the query parser stopped.
+    if method == "get":
+        response = client.get("/sparql", query_string={"query": update})
+    else:
+        response = client.post("/sparql", data={"query": update})
+    assert response.status_code == 400
+    assert "updates are refused: this endpoint is read-only" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"data": {"update": "INSERT DATA { <a> <b> <c> }"}},
+        {"data": b"INSERT DATA { <a> <b> <c> }", "content_type": "application/sparql-update"},
+    ],
+)
+def test_the_update_operation_gets_the_same_message(client, kwargs):
+    response = client.post("/sparql", **kwargs)
+    assert response.status_code == 403
+    assert "updates are refused: this endpoint is read-only" in response.get_data(as_text=True)
+
+
+def test_an_update_parameter_by_get_is_refused_like_one_by_post(client):
+    # Protocol §2.2: the update operation is POST only; by GET it is no more accepted.
+    response = client.get("/sparql", query_string={"update": "INSERT DATA { <a> <b> <c> }"})
+    assert response.status_code == 403
+    assert "updates are refused: this endpoint is read-only" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -399,6 +443,22 @@ def test_a_request_body_over_the_limit_is_a_413(app):
         "/sparql", data=b"ASK {}" + b" " * 2000, content_type="application/sparql-query"
     )
     assert response.status_code == 413
+
+
+def test_a_413_states_the_limit_and_how_to_stay_within_it(knowledge_store):
+    from server.app import create_app
+
+    app = create_app({"TESTING": True, "KNOWLEDGE_STORE": knowledge_store, "MAX_BODY_BYTES": 1500})
+    response = app.test_client().post(
+        "/sparql",
+        data=b"ASK {}" + b" " * 2000,
+        content_type="application/sparql-query",
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 413
+    message = response.get_json()["message"]
+    assert "2,006 bytes" in message and "1,500 bytes (1.46 KiB)" in message
+    assert "/dumps/" in message  # the way to work on the whole graph
 
 
 # --- limits: truncation is announced ----------------------------------------------------------

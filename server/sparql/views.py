@@ -45,6 +45,10 @@ def endpoint() -> Response:
     store = knowledge_store()
     profile = inspection.safe_profile(query_request.query, store.base_uri)
     _refuse_too_deep(profile)
+    if profile.form == "UPDATE":
+        # Protocol §2.1.7: not a legal query, so a 400, saying why rather than where the
+        # query parser stopped.
+        raise BadRequest(protocol.read_only_message(sent_as_query=True))
     _refuse_what_is_disabled(profile)
     results_format, graph_format = _formats(profile.form)
     job = Job(
