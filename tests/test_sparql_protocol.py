@@ -476,6 +476,42 @@ def test_a_result_over_the_limit_is_truncated_and_says_so(knowledge_store):
     assert len(document["results"]["bindings"]) == 3
 
 
+@pytest.mark.parametrize(
+    ("name", "fmt", "notice"),
+    [
+        ("ttl", ox.RdfFormat.TURTLE, b"# truncated"),
+        ("nt", ox.RdfFormat.N_TRIPLES, b"# truncated"),
+        ("jsonld", ox.RdfFormat.JSON_LD, b'"truncated": true'),
+        ("rdf", ox.RdfFormat.RDF_XML, b"<!-- truncated"),
+    ],
+)
+def test_a_truncated_graph_says_so_in_its_body_in_every_format(knowledge_store, name, fmt, notice):
+    from server.app import create_app
+
+    app = create_app({"TESTING": True, "KNOWLEDGE_STORE": knowledge_store, "RESULT_LIMIT": 3})
+    response = app.test_client().get(
+        "/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }", "format": name}
+    )
+    assert response.headers["X-Result-Truncated"] == "true"
+    assert notice in response.data
+    # The notice leaves the document what it was: the same triples, read by a standard parser.
+    assert len(list(ox.parse(response.data, fmt))) == 3
+
+
+def test_the_rdf_xml_notice_comes_after_the_xml_declaration(knowledge_store):
+    from server.app import create_app
+
+    app = create_app({"TESTING": True, "KNOWLEDGE_STORE": knowledge_store, "RESULT_LIMIT": 3})
+    body = (
+        app.test_client()
+        .get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }", "format": "rdf"})
+        .data
+    )
+    # XML 1.0 §2.8: nothing, not even a comment, may precede the declaration.
+    assert body.startswith(b'<?xml version="1.0"')
+    assert body.index(b"?>") < body.index(b"<!-- truncated") < body.index(b"<rdf:RDF")
+
+
 def test_a_result_within_the_limit_is_not_marked_truncated(client):
     response = client.get("/sparql", query_string={"query": LILLE_AWARDS})
     assert "X-Result-Truncated" not in response.headers
