@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Flask, Response, g, request, url_for
 from flask_compress import Compress
-from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
@@ -18,6 +17,7 @@ from server import (
     browse,
     caching,
     completeness,
+    cors,
     examples,
     health,
     home,
@@ -51,16 +51,6 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_MAX_AGE = 3600
-
-# Headers a cross-origin client may read: caching, truncation, paging.
-EXPOSED_HEADERS = [
-    "ETag",
-    "Last-Modified",
-    "Link",
-    "X-Result-Limit",
-    "X-Result-Truncated",
-    "Retry-After",
-]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -102,7 +92,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # what is kept is the response as sent, CORS headers and content coding included.
     caching.install_response_cache(app)
     # Reads are public: any origin may call them (Fetch standard's CORS protocol).
-    CORS(app, origins="*", send_wildcard=True, expose_headers=EXPOSED_HEADERS, max_age=86400)
+    cors.install(app)
     # Compressed when the client accepts it; streamed responses are compressed as they go.
     app.config.setdefault("COMPRESS_MIMETYPES", _compressible())
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip", "deflate"])

@@ -11,6 +11,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed as NotRouted
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,15 @@ def register_error_handlers(app: Flask) -> None:
     def handle_too_large(_error: RequestEntityTooLarge) -> Response:
         # RFC 9110 §15.5.14 names it "Content Too Large".
         return error_response(413, "Content Too Large", too_large_message(), {})
+
+    @app.errorhandler(NotRouted)
+    def handle_not_routed(error: NotRouted) -> Response:
+        allowed = ", ".join(error.valid_methods or ())
+        message = (
+            f"{request.method} is not answered at {request.path}, which answers {allowed}. "
+            "The service is read-only: its data changes only when a new version is built"
+        )
+        return error_response(405, "Method Not Allowed", message, {"Allow": allowed})
 
     @app.errorhandler(HTTPException)
     def handle_werkzeug(error: HTTPException) -> Response:

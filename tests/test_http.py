@@ -153,3 +153,65 @@ def test_a_single_byte_range_is_still_a_206(live_server):
     assert status == 206
     assert body == whole[20:30]
     assert headers["content-range"] == f"bytes 20-29/{len(whole)}"
+
+
+# --- CORS preflights (Fetch standard, "CORS protocol") ---------------------------------------
+
+ORIGIN = "https://example.org"
+# Addresses and the methods each serves (HEAD with GET; OPTIONS is the preflight itself).
+SERVED_METHODS = [
+    ("/sparql", {"GET", "HEAD", "POST", "OPTIONS"}),
+    ("/reconcile", {"GET", "HEAD", "POST", "OPTIONS"}),
+    ("/graph-store", {"GET", "HEAD", "OPTIONS"}),
+    ("/data/ecosystem/lille.ttl", {"GET", "HEAD", "OPTIONS"}),
+    ("/search", {"GET", "HEAD", "OPTIONS"}),
+]
+
+
+def preflight(client, path: str, method: str):
+    return client.options(
+        path,
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+    )
+
+
+def advertised(response) -> set[str]:
+    value = response.headers.get("Access-Control-Allow-Methods", "")
+    return {method.strip() for method in value.split(",") if method.strip()}
+
+
+@pytest.mark.parametrize(("path", "methods"), SERVED_METHODS)
+def test_a_preflight_advertises_the_methods_its_address_serves(client, path, methods):
+    response = preflight(client, path, "GET")
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert advertised(response) == methods
+
+
+@pytest.mark.parametrize(("path", "methods"), SERVED_METHODS)
+def test_no_advertised_method_is_refused_with_405(client, path, methods):
+    for method in advertised(preflight(client, path, "GET")) - {"OPTIONS"}:
+        response = client.open(path, method=method, data=b"", content_type="text/plain")
+        assert response.status_code != 405, f"{method} {path}"
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_a_preflight_for_a_method_nothing_serves_grants_nothing(client, method):
+    response = preflight(client, "/sparql", method)
+    assert "Access-Control-Allow-Methods" not in response.headers
+
+
+def test_a_preflight_for_post_where_only_get_is_served_grants_nothing(client):
+    response = preflight(client, "/data/ecosystem/lille.ttl", "POST")
+    assert "Access-Control-Allow-Methods" not in response.headers
+
+
+def test_a_write_to_the_graph_store_is_a_405_that_lists_the_methods_served(client):
+    response = client.put("/graph-store", query_string={"default": ""}, data=b"<a> <b> <c> .")
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
+    assert "read-only" in response.get_data(as_text=True)
