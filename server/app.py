@@ -18,6 +18,7 @@ from server import (
     caching,
     completeness,
     cors,
+    downloads,
     examples,
     health,
     home,
@@ -144,6 +145,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reconcile_draft.bp)
     app.register_blueprint(openapi.bp)
     caching.install(app)
+    downloads.install(app)
     _describedby(app)
     log.info("serving data version %s (base %s)", store.data_version, store.base_uri)
     return app

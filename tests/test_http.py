@@ -5,9 +5,11 @@ from __future__ import annotations
 import html
 import http.client
 import json
+import re
 import urllib.parse
 
 import pytest
+from werkzeug.http import parse_options_header
 
 from server.app import create_app
 
@@ -215,3 +217,42 @@ def test_a_write_to_the_graph_store_is_a_405_that_lists_the_methods_served(clien
     assert response.status_code == 405
     assert {m.strip() for m in response.headers["Allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
     assert "read-only" in response.get_data(as_text=True)
+
+
+# --- downloads (RFC 6266) ---------------------------------------------------------------------
+
+
+def disposition(headers) -> tuple[str, dict[str, str]] | None:
+    """The Content-Disposition type and parameters (RFC 6266 §4.1), None when absent."""
+    value = headers.get("Content-Disposition") or headers.get("content-disposition")
+    return parse_options_header(value) if value else None
+
+
+def test_a_data_document_asked_for_as_a_download_is_an_attachment(client):
+    response = client.get("/data/ecosystem/lille.ttl", query_string={"download": "1"})
+    assert disposition(response.headers) == ("attachment", {"filename": "ecosystem-lille.ttl"})
+
+
+def test_a_negotiated_document_download_is_named_with_the_format_sent(client):
+    response = client.get(
+        "/data/ecosystem/lille",
+        query_string={"download": ""},
+        headers={"Accept": "application/ld+json"},
+    )
+    assert disposition(response.headers) == ("attachment", {"filename": "ecosystem-lille.jsonld"})
+
+
+def test_a_data_document_a_browser_dereferences_is_shown_inline(client):
+    # Linked-data clients and people reading Turtle in a tab expect the document itself.
+    assert disposition(client.get("/data/ecosystem/lille.ttl").headers) is None
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("name", ["ftkg.nt.gz", "ftkg.jsonld", "ftkg.nt.gz.sha256"])
+def test_every_dump_file_is_an_attachment_under_its_versioned_name(live_server, name):
+    status, headers, _ = fetch(live_server, f"dumps/{name}", **{"Accept-Encoding": "identity"})
+    assert status == 200
+    kind, options = disposition(headers)
+    assert kind == "attachment"
+    stem, _, extension = name.partition(".")
+    assert re.fullmatch(rf"{stem}-[0-9TZa-f-]+\.{re.escape(extension)}", options["filename"])

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from conftest import BASE, backend_store
+from werkzeug.http import parse_options_header
 
 FTKG = BASE + "ontology#"
 LILLE_AWARDS = "SELECT ?a WHERE { ?a <ontology#awardee> <id/ecosystem/lille> } ORDER BY ?a"
@@ -558,6 +559,36 @@ def test_a_cors_preflight_is_answered(client):
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
+
+
+@pytest.mark.parametrize(
+    ("query", "name", "filename"),
+    [
+        (LILLE_AWARDS, "csv", "query-results.csv"),
+        (LILLE_AWARDS, "tsv", "query-results.tsv"),
+        (LILLE_AWARDS, "json", "query-results.srj"),
+        (LILLE_AWARDS, "xml", "query-results.srx"),
+        (CONSTRUCT_AWARD, "ttl", "query-results.ttl"),
+        (CONSTRUCT_AWARD, "nt", "query-results.nt"),
+        (CONSTRUCT_AWARD, "rdf", "query-results.rdf"),
+        (CONSTRUCT_AWARD, "jsonld", "query-results.jsonld"),
+    ],
+)
+def test_a_result_asked_for_as_a_download_is_an_attachment_named_for_its_format(
+    client, query, name, filename
+):
+    # RFC 6266; the extension registered for each media type (.srj, .srx for SPARQL results).
+    response = client.get("/sparql", query_string={"query": query, "format": name, "download": ""})
+    assert response.status_code == 200
+    assert parse_options_header(response.headers["Content-Disposition"]) == (
+        "attachment",
+        {"filename": filename},
+    )
+
+
+def test_a_result_not_asked_for_as_a_download_has_no_disposition(client):
+    response = client.get("/sparql", query_string={"query": LILLE_AWARDS, "format": "csv"})
+    assert "Content-Disposition" not in response.headers
 
 
 def test_results_are_compressed_when_accepted(client):
