@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Flask, Response, g, request, url_for
 from flask_compress import Compress
-from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
@@ -18,6 +17,8 @@ from server import (
     browse,
     caching,
     completeness,
+    cors,
+    downloads,
     examples,
     health,
     home,
@@ -52,16 +53,6 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_MAX_AGE = 3600
-
-# Headers a cross-origin client may read: caching, truncation, paging.
-EXPOSED_HEADERS = [
-    "ETag",
-    "Last-Modified",
-    "Link",
-    "X-Result-Limit",
-    "X-Result-Truncated",
-    "Retry-After",
-]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -106,12 +97,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # what is kept is the response as sent, CORS headers and content coding included.
     caching.install_response_cache(app)
     # Reads are public: any origin may call them (Fetch standard's CORS protocol).
-    CORS(app, origins="*", send_wildcard=True, expose_headers=EXPOSED_HEADERS, max_age=86400)
+    cors.install(app)
     # Compressed when the client accepts it; streamed responses are compressed as they go.
     app.config.setdefault("COMPRESS_MIMETYPES", _compressible())
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip", "deflate"])
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip", "deflate"])
     app.config["COMPRESS_REGISTER"] = False
+    # Conditional requests are evaluated once, by server.caching, on the response as sent.
+    app.config["COMPRESS_EVALUATE_CONDITIONAL_REQUEST"] = False
     compress = Compress(app)
 
     @app.after_request
@@ -157,6 +150,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reconcile_draft.bp)
     app.register_blueprint(openapi.bp)
     caching.install(app)
+    downloads.install(app)
     _describedby(app)
     log.info("serving data version %s (base %s)", store.data_version, store.base_uri)
     return app

@@ -2,9 +2,20 @@
 
 The data changes only when a new version is built, so a representation is a pure function of
 the data version and the request (path, query string, and the headers it is negotiated on).
-The ETag is computed from exactly that before the view runs, so a revalidation is answered
-with 304 without touching the store (RFC 9110 §13.1, RFC 9111 §4.3). Flask-Compress marks
-the ETag of a compressed body ("tag:gzip"); both forms revalidate.
+The ETag is computed from exactly that before the view runs (RFC 9110 §13.1, RFC 9111 §4.3).
+Flask-Compress marks the ETag of a compressed body ("tag:gzip").
+
+A revalidation is answered with a 304 that carries what the 200 would (RFC 9110 §15.4.5):
+its ETag, Cache-Control, Vary, Content-Location and Expires, whatever max-age its view chose.
+They are recorded beside the response cache when the 200 is sent, so a revalidation is
+answered without touching the store; a worker that has not sent that 200 yet (each web worker
+keeps its own caches) produces it and sends the 304 in its place. If-None-Match compares
+weakly (RFC 9110 §13.1.2, §8.8.3.2): a proxy compressing on the way (nginx's gzip) weakens our
+"tag" to W/"tag", and its revalidations match too.
+
+Byte ranges are Werkzeug's (the dumps): one range is a 206; several (Werkzeug writes no
+multipart/byteranges) or another unit are ignored and the file sent whole, as RFC 9110 §14.2
+allows.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, request
+from werkzeug.http import is_resource_modified
 
 from server.response_cache import CachedResponse
 from server.web import knowledge_store, served
@@ -25,7 +37,6 @@ if TYPE_CHECKING:
 
 # The headers representations are negotiated on (and therefore vary on).
 NEGOTIATED = ("Accept", "Accept-Language")
-ENCODINGS = ("gzip", "br", "deflate")
 # Dump files carry their own validators (send_file's); health answers are never cached.
 EXEMPT_ENDPOINTS = {"dumps.file", "dumps.latest", "health.health", "health.ready"}
 MAX_AGE = 300
@@ -39,6 +50,13 @@ QUERY_PATHS = frozenset({"/sparql"})
 QUERY_BODY_TYPES = frozenset({"application/x-www-form-urlencoded", "application/sparql-query"})
 MAX_KEPT_BODY = 64 * 1024
 BODY_DIGEST = "ftkg.body_digest"
+# What a 304 carries (RFC 9110 §15.4.5): the fields it must repeat from the 200, and the
+# headers each exchange gets whatever its status (CORS, the rate limit's count). The rest
+# describes a body the 304 does not have.
+NOT_MODIFIED_FIELDS = frozenset({"etag", "cache-control", "vary", "content-location", "expires"})
+PER_EXCHANGE_PREFIXES = ("access-control-", "x-ratelimit-")
+# Where a representation's 304 fields are recorded: its response cache key, marked.
+VALIDATORS = "304\n"
 
 
 def read_query_body(environ: WSGIEnvironment) -> bool:
@@ -98,12 +116,6 @@ def response_cache_key(etag: str, environ: WSGIEnvironment) -> str:
     )
 
 
-def revalidated(etag: str) -> bool:
-    """Whether If-None-Match names this representation, compressed or not."""
-    candidates = [etag] + [f"{etag}:{encoding}" for encoding in ENCODINGS]
-    return any(request.if_none_match.contains(candidate) for candidate in candidates)
-
-
 def _built_at() -> datetime | None:
     built_at = knowledge_store().built_at
     return datetime.fromisoformat(built_at) if built_at else None
@@ -114,32 +126,25 @@ def _cacheable() -> bool:
 
 
 def install(app: Flask) -> None:
-    """Answer revalidations before the views run, and mark every data response."""
+    """Answer revalidations and repeated requests before the views run; mark every data
+    response."""
 
     @app.before_request
-    def answer_revalidation() -> Response | None:
+    def answer_before_the_view() -> Response | None:
         if request.method == "POST" and read_query_body(request.environ):
             # No validators for POST (RFC 9110 §9.3.3): kept and replayed, never revalidated.
             return _cached_response(representation_etag(knowledge_store().data_version))
+        if request.method in {"GET", "HEAD"}:
+            _ignore_unservable_ranges()
         if not _cacheable():
             return None
         etag = representation_etag(knowledge_store().data_version)
-        built_at = _built_at()
-        fresh = (
-            revalidated(etag)
-            if request.if_none_match
-            else (
-                built_at is not None
-                and request.if_modified_since is not None
-                and built_at.replace(microsecond=0) <= request.if_modified_since
-            )
-        )
-        if not fresh:
-            return _cached_response(etag)
-        response = Response(status=304)
-        response.set_etag(etag)
-        _headers(response, built_at)
-        return response
+        if _conditional():
+            key = response_cache_key(etag, request.environ)
+            recorded = served().responses.get(VALIDATORS + key)
+            if recorded is not None and not _modified(recorded.headers):
+                return Response(status=304, headers=list(recorded.headers))
+        return _cached_response(etag)
 
     @app.after_request
     def mark(response: Response) -> Response:
@@ -148,6 +153,60 @@ def install(app: Flask) -> None:
                 response.set_etag(representation_etag(knowledge_store().data_version))
             _headers(response, _built_at())
         return response
+
+
+def _ignore_unservable_ranges() -> None:
+    """Drop a Range header Werkzeug cannot serve, so that the file is sent whole (200).
+
+    Werkzeug answers one byte range (206) but refuses several, or another unit, with a 416,
+    which RFC 9110 §15.5.17 keeps for ranges outside the file; §14.2 lets a server ignore
+    Range, and requires it for a unit it does not know.
+    """
+    if "HTTP_RANGE" not in request.environ:
+        return
+    ranges = request.range
+    if ranges is None or ranges.units != "bytes" or len(ranges.ranges) != 1:
+        del request.environ["HTTP_RANGE"]
+
+
+def _conditional() -> bool:
+    return "HTTP_IF_NONE_MATCH" in request.environ or "HTTP_IF_MODIFIED_SINCE" in request.environ
+
+
+def _modified(headers: Iterable[tuple[str, str]]) -> bool:
+    """Whether the representation with these headers is not the one the client holds.
+
+    Werkzeug's evaluation: If-None-Match by weak comparison (RFC 9110 §13.1.2), else
+    If-Modified-Since against Last-Modified (§13.1.3).
+    """
+    fields = {name.lower(): value for name, value in headers}
+    return is_resource_modified(
+        request.environ, etag=fields.get("etag"), last_modified=fields.get("last-modified")
+    )
+
+
+def _not_modified_fields(response: Response) -> tuple[tuple[str, str], ...]:
+    """What a 304 for this 200 repeats of it, and what decides a revalidation (Last-Modified)."""
+    return tuple(
+        (name, value)
+        for name, value in response.headers.items()
+        if name.lower() in NOT_MODIFIED_FIELDS or name.lower() == "last-modified"
+    )
+
+
+def _as_not_modified(response: Response) -> None:
+    """Turn a response into the 304 it answers: the body released, the fields kept."""
+    if response.status_code == 200:
+        body = response.response
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()  # as for a HEAD: what a streamed body holds (a query worker) is let go
+        response.response = []
+        response.status_code = 304
+    for name in {name for name, _ in response.headers.items()}:
+        lowered = name.lower()
+        if lowered not in NOT_MODIFIED_FIELDS and not lowered.startswith(PER_EXCHANGE_PREFIXES):
+            del response.headers[name]
 
 
 def _cached_response(etag: str) -> Response | None:
@@ -200,11 +259,24 @@ def _keep(response: Response) -> Response:
 
 
 def install_response_cache(app: Flask) -> None:
-    """Keep finished responses; registered before the compression hook so that, after-request
-    hooks running in reverse order, what is kept is the body as sent."""
+    """Keep finished responses and answer revalidations from them; registered before the
+    compression hook so that, after-request hooks running in reverse order, what is kept and
+    compared is the response as sent."""
 
     @app.after_request
     def keep(response: Response) -> Response:
+        if _cacheable() and response.status_code == 200:
+            fields = _not_modified_fields(response)
+            key = g.get(CACHE_KEY) or response_cache_key(
+                representation_etag(knowledge_store().data_version), request.environ
+            )
+            served().responses.put(VALIDATORS + key, CachedResponse(304, fields, b""))
+            if _conditional() and not _modified(fields):
+                g.pop(CACHE_KEY, None)
+                _as_not_modified(response)
+        if _cacheable() and response.status_code == 304:
+            # Whichever way it was made, a 304 leaves with the same fields.
+            _as_not_modified(response)
         return _keep(response)
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, jsonify, render_template, request, url_for
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed as NotRouted
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,20 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_error(error: HttpError) -> Response:
         return error_response(error.status, error.title, error.message, error.headers)
 
+    @app.errorhandler(RequestEntityTooLarge)
+    def handle_too_large(_error: RequestEntityTooLarge) -> Response:
+        # RFC 9110 §15.5.14 names it "Content Too Large".
+        return error_response(413, "Content Too Large", too_large_message(), {})
+
+    @app.errorhandler(NotRouted)
+    def handle_not_routed(error: NotRouted) -> Response:
+        allowed = ", ".join(error.valid_methods or ())
+        message = (
+            f"{request.method} is not answered at {request.path}, which answers {allowed}. "
+            "The service is read-only: its data changes only when a new version is built"
+        )
+        return error_response(405, "Method Not Allowed", message, {"Allow": allowed})
+
     @app.errorhandler(HTTPException)
     def handle_werkzeug(error: HTTPException) -> Response:
         headers = dict(error.get_headers())
@@ -101,6 +116,29 @@ def register_error_handlers(app: Flask) -> None:
             "and report it if it persists.",
             {},
         )
+
+
+def too_large_message() -> str:
+    """What was too large, the limit, and how to stay within it."""
+    size = request.content_length
+    sent = f"the request body is {size:,} bytes" if size else "the request body is too large"
+    limit = request.max_content_length
+    limit_text = f"at most {byte_size(limit)}" if limit else "less"
+    return (
+        f"{sent}; this service reads {limit_text}. Send less per request: split a long "
+        "SPARQL query (a long VALUES list, say) into several, send fewer reconciliation "
+        f"queries per batch, or download the dumps ({url_for('dumps.index')}) to work on the "
+        "whole graph locally"
+    )
+
+
+def byte_size(count: int) -> str:
+    """A size in bytes, and in KiB or MiB when that reads better: "1,500 bytes (1.5 KiB)"."""
+    text = f"{count:,} bytes"
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= scale:
+            return f"{text} ({count / scale:.3g} {unit})"
+    return text
 
 
 def error_response(status: int, title: str, message: str, headers: dict[str, str]) -> Response:

@@ -2,7 +2,11 @@
 reconciliation.
 
 Each surface has its own limit per client address (flask-limiter syntax, ``KG_*_RATE_LIMIT``);
-an exceeded limit is a 429 with ``Retry-After`` (RFC 6585 §4) and a message naming the limit.
+an exceeded limit is a 429 (RFC 6585 §4) with a message naming the limit and ``Retry-After``:
+the seconds until the window lets the client through again. Every answer of a limited surface
+carries the count (``X-RateLimit-Limit``, ``-Remaining``, ``-Reset``), but Retry-After only
+the 429: flask-limiter's own headers would put it on every answer, 200s included, and raise
+the 503's own figure (see ``server.sparql.views``) to the end of the window.
 
 Counting happens where ``KG_RATE_LIMIT_STORAGE`` says. With the default ``memory://``, each
 web worker process counts on its own; so that the service as a whole never lets a client
@@ -16,9 +20,10 @@ each worker enforces the whole limit.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Sequence
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
@@ -62,7 +67,7 @@ def install(app: Flask, surfaces: Sequence[tuple[str, Iterable[Blueprint]]]) -> 
         get_remote_address,
         app=app,
         storage_uri=storage_uri,
-        headers_enabled=True,
+        headers_enabled=False,
         enabled=bool(limits),
     )
     for setting, blueprints in surfaces:
@@ -70,4 +75,24 @@ def install(app: Flask, surfaces: Sequence[tuple[str, Iterable[Blueprint]]]) -> 
             for blueprint in blueprints:
                 limiter.limit(limits[setting])(blueprint)
     app.extensions[LIMITER_EXTENSION] = limiter
+    _report(app, limiter)
     return limiter
+
+
+def _report(app: Flask, limiter: Limiter) -> None:
+    """Tell each client of a limited surface where it stands, and a refused one when to retry."""
+
+    @app.after_request
+    def rate_limit_headers(response: Response) -> Response:
+        current = limiter.current_limit
+        if current is None:
+            return response
+        reset_time, remaining = current.window
+        response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
+        response.headers["X-RateLimit-Remaining"] = str(remaining)
+        response.headers["X-RateLimit-Reset"] = str(math.ceil(reset_time))
+        if response.status_code == 429:
+            # RFC 6585 §4, RFC 9110 §10.2.3: whole seconds, rounded up, so that a client
+            # retrying then is let through.
+            response.headers["Retry-After"] = str(max(1, math.ceil(reset_time - time.time())))
+        return response

@@ -75,3 +75,16 @@ def test_the_download_links_carry_the_current_query_in_each_format(live_server, 
         .startswith("http://kg.test/id/commune/59350,59350,Lille,238246")
     )
     page.close()
+
+
+def test_a_download_link_saves_a_file_named_for_its_format(live_server, browser):
+    page = browser.new_page()
+    page.goto(live_server + "sparql")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.select_option("#example", "communes-of-the-mel")
+    page.hover("#downloads")
+    for name, filename in (("csv", "query-results.csv"), ("json", "query-results.srj")):
+        href = page.get_attribute(f'#downloads a[data-format="{name}"]', "href")
+        disposition = page.request.get(href).headers["content-disposition"]
+        assert disposition.startswith("attachment") and filename in disposition
+    page.close()

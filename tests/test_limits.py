@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -54,6 +55,27 @@ def test_search_answers_429_with_retry_after_past_its_limit(knowledge_store):
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 0
     assert "2 per 1 minute" in refused.get_json()["message"]
+
+
+def test_an_answer_within_the_limit_carries_its_count_and_no_retry_after(knowledge_store):
+    client = limited_app(knowledge_store, RATE_LIMIT="3 per minute").test_client()
+    response = client.get("/sparql", query_string={"query": "ASK {}"})
+    assert response.status_code == 200
+    assert response.headers["X-RateLimit-Limit"] == "3"
+    assert response.headers["X-RateLimit-Remaining"] == "2"
+    # Retry-After says when to retry a refused request (RFC 9110 §10.2.3); nothing to retry here.
+    assert "Retry-After" not in response.headers
+
+
+def test_a_429_says_how_long_until_the_window_lets_the_client_through(knowledge_store):
+    client = limited_app(knowledge_store, SEARCH_RATE_LIMIT="1 per 2 seconds").test_client()
+    assert client.get("/search", query_string={"q": "lille"}).status_code == 200
+    refused = client.get("/search", query_string={"q": "lyon"})
+    assert refused.status_code == 429
+    wait = int(refused.headers["Retry-After"])
+    assert 1 <= wait <= 2
+    time.sleep(wait)
+    assert client.get("/search", query_string={"q": "lyon"}).status_code == 200
 
 
 def test_reconciliation_answers_429_past_its_limit(knowledge_store):

@@ -56,6 +56,27 @@ def strict_server(built_store, tmp_path_factory):
         yield url
 
 
+@pytest.fixture(scope="module")
+def busy_server(built_store, tmp_path_factory):
+    """One query worker with a 2 s deadline, a 1 s wait for it, and the rate limit on (its
+    counts must not turn into a Retry-After on these answers)."""
+    with serving(
+        built_store,
+        tmp_path_factory.mktemp("busy"),
+        QUERY_TIMEOUT="2",
+        QUERY_WORKERS="1",
+        QUEUE_TIMEOUT="1",
+        WORKERS="1",
+        RATE_LIMIT="1000 per minute",
+    ) as url:
+        yield url
+
+
+def fresh_query() -> str:
+    """A query no response cache holds, so that a query worker must answer it."""
+    return f"ASK {{ ?s ?p {time.monotonic_ns()} }}"
+
+
 # --- real clients ----------------------------------------------------------------------------
 
 
@@ -130,6 +151,29 @@ def test_other_requests_are_answered_while_a_query_runs_away(strict_server):
     assert status == 200
     runaway.join()
     assert results["runaway"] == 503
+
+
+def test_a_query_stopped_at_its_deadline_is_not_invited_to_retry(busy_server):
+    status, headers, body = get(busy_server + "sparql", query=RUNAWAY)
+    assert status == 503 and "2 s limit" in body.decode()
+    # The same query would run out of time again: no Retry-After (RFC 9110 §10.2.3).
+    assert headers["Retry-After"] is None
+
+
+def test_busy_workers_say_when_one_is_free_and_a_retry_then_is_answered(busy_server):
+    import threading
+
+    runaway = threading.Thread(target=lambda: get(busy_server + "sparql", query=RUNAWAY))
+    runaway.start()
+    time.sleep(0.3)
+    status, headers, body = get(busy_server + "sparql", query=fresh_query())
+    assert status == 503 and "busy" in body.decode()
+    wait = int(headers["Retry-After"])
+    # The runaway holds the only worker until its deadline, at most 2 s after it started.
+    assert 1 <= wait <= 2
+    time.sleep(wait)
+    assert get(busy_server + "sparql", query=fresh_query())[0] == 200
+    runaway.join()
 
 
 # --- limits and safety -------------------------------------------------------------------------

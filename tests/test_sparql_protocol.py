@@ -14,6 +14,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from conftest import BASE, backend_store
+from werkzeug.http import parse_options_header
 
 FTKG = BASE + "ontology#"
 LILLE_AWARDS = "SELECT ?a WHERE { ?a <ontology#awardee> <id/ecosystem/lille> } ORDER BY ?a"
@@ -371,6 +372,50 @@ def test_an_update_sent_as_a_query_is_a_400(client):
     assert response.status_code == 400
 
 
+UPDATES = [
+    "INSERT DATA { <a> <b> <c> }",
+    "PREFIX e: <http://example.org/> DELETE DATA { e:a e:b e:c }",
+    "DELETE WHERE { ?s ?p ?o }",
+    "WITH <http://kg.test/graph/x> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "LOAD <http://example.org/data.ttl>",
+    "CLEAR ALL",
+    "DROP GRAPH <http://kg.test/graph/x>",
+]
+
+
+@pytest.mark.parametrize("update", UPDATES)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_update_sent_as_a_query_says_updates_are_refused(client, update, method):
+    # Protocol §2.1.7: not a legal query (the query grammar has no updates), so a 400; the
+    # message says why, not where the query parser stopped.
+    if method == "get":
+        response = client.get("/sparql", query_string={"query": update})
+    else:
+        response = client.post("/sparql", data={"query": update})
+    assert response.status_code == 400
+    assert "updates are refused: this endpoint is read-only" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"data": {"update": "INSERT DATA { <a> <b> <c> }"}},
+        {"data": b"INSERT DATA { <a> <b> <c> }", "content_type": "application/sparql-update"},
+    ],
+)
+def test_the_update_operation_gets_the_same_message(client, kwargs):
+    response = client.post("/sparql", **kwargs)
+    assert response.status_code == 403
+    assert "updates are refused: this endpoint is read-only" in response.get_data(as_text=True)
+
+
+def test_an_update_parameter_by_get_is_refused_like_one_by_post(client):
+    # Protocol §2.2: the update operation is POST only; by GET it is no more accepted.
+    response = client.get("/sparql", query_string={"update": "INSERT DATA { <a> <b> <c> }"})
+    assert response.status_code == 403
+    assert "updates are refused: this endpoint is read-only" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -401,6 +446,22 @@ def test_a_request_body_over_the_limit_is_a_413(app):
     assert response.status_code == 413
 
 
+def test_a_413_states_the_limit_and_how_to_stay_within_it(knowledge_store):
+    from server.app import create_app
+
+    app = create_app({"TESTING": True, "KNOWLEDGE_STORE": knowledge_store, "MAX_BODY_BYTES": 1500})
+    response = app.test_client().post(
+        "/sparql",
+        data=b"ASK {}" + b" " * 2000,
+        content_type="application/sparql-query",
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 413
+    message = response.get_json()["message"]
+    assert "2,006 bytes" in message and "1,500 bytes (1.46 KiB)" in message
+    assert "/dumps/" in message  # the way to work on the whole graph
+
+
 # --- limits: truncation is announced ----------------------------------------------------------
 
 
@@ -414,6 +475,42 @@ def test_a_result_over_the_limit_is_truncated_and_says_so(knowledge_store):
     document = json.loads(response.data)
     assert document["truncated"] is True
     assert len(document["results"]["bindings"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "notice"),
+    [
+        ("ttl", ox.RdfFormat.TURTLE, b"# truncated"),
+        ("nt", ox.RdfFormat.N_TRIPLES, b"# truncated"),
+        ("jsonld", ox.RdfFormat.JSON_LD, b'"truncated": true'),
+        ("rdf", ox.RdfFormat.RDF_XML, b"<!-- truncated"),
+    ],
+)
+def test_a_truncated_graph_says_so_in_its_body_in_every_format(knowledge_store, name, fmt, notice):
+    from server.app import create_app
+
+    app = create_app({"TESTING": True, "KNOWLEDGE_STORE": knowledge_store, "RESULT_LIMIT": 3})
+    response = app.test_client().get(
+        "/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }", "format": name}
+    )
+    assert response.headers["X-Result-Truncated"] == "true"
+    assert notice in response.data
+    # The notice leaves the document what it was: the same triples, read by a standard parser.
+    assert len(list(ox.parse(response.data, fmt))) == 3
+
+
+def test_the_rdf_xml_notice_comes_after_the_xml_declaration(knowledge_store):
+    from server.app import create_app
+
+    app = create_app({"TESTING": True, "KNOWLEDGE_STORE": knowledge_store, "RESULT_LIMIT": 3})
+    body = (
+        app.test_client()
+        .get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }", "format": "rdf"})
+        .data
+    )
+    # XML 1.0 §2.8: nothing, not even a comment, may precede the declaration.
+    assert body.startswith(b'<?xml version="1.0"')
+    assert body.index(b"?>") < body.index(b"<!-- truncated") < body.index(b"<rdf:RDF")
 
 
 def test_a_result_within_the_limit_is_not_marked_truncated(client):
@@ -462,6 +559,36 @@ def test_a_cors_preflight_is_answered(client):
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
+
+
+@pytest.mark.parametrize(
+    ("query", "name", "filename"),
+    [
+        (LILLE_AWARDS, "csv", "query-results.csv"),
+        (LILLE_AWARDS, "tsv", "query-results.tsv"),
+        (LILLE_AWARDS, "json", "query-results.srj"),
+        (LILLE_AWARDS, "xml", "query-results.srx"),
+        (CONSTRUCT_AWARD, "ttl", "query-results.ttl"),
+        (CONSTRUCT_AWARD, "nt", "query-results.nt"),
+        (CONSTRUCT_AWARD, "rdf", "query-results.rdf"),
+        (CONSTRUCT_AWARD, "jsonld", "query-results.jsonld"),
+    ],
+)
+def test_a_result_asked_for_as_a_download_is_an_attachment_named_for_its_format(
+    client, query, name, filename
+):
+    # RFC 6266; the extension registered for each media type (.srj, .srx for SPARQL results).
+    response = client.get("/sparql", query_string={"query": query, "format": name, "download": ""})
+    assert response.status_code == 200
+    assert parse_options_header(response.headers["Content-Disposition"]) == (
+        "attachment",
+        {"filename": filename},
+    )
+
+
+def test_a_result_not_asked_for_as_a_download_has_no_disposition(client):
+    response = client.get("/sparql", query_string={"query": LILLE_AWARDS, "format": "csv"})
+    assert "Content-Disposition" not in response.headers
 
 
 def test_results_are_compressed_when_accepted(client):

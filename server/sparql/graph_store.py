@@ -3,7 +3,8 @@
 ``GET /graph-store?graph=IRI`` returns one named graph (what one source states);
 ``?default`` returns the default graph (the union of all sources). §5.2 (indirect graph
 identification): the IRI must be absolute (400 otherwise), a graph that does not exist is a
-404, a type we cannot write a 406. The store is read-only: PUT, POST and DELETE are refused.
+404, a type we cannot write a 406. The store is read-only: only GET (and HEAD) is routed, so
+PUT, POST, DELETE and PATCH are the router's 405, whose message says so (``server.errors``).
 """
 
 from __future__ import annotations
@@ -16,25 +17,16 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from server import negotiation
-from server.errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound
+from server.errors import BadRequest, NotAcceptable, NotFound
 from server.sparql.results import write_graph
 from server.web import knowledge_store
 
 bp = Blueprint("graph_store", __name__)
 
-READ_METHODS = ["GET", "HEAD"]
-WRITE_METHODS = ["PUT", "POST", "DELETE", "PATCH"]
 
-
-@bp.route("/graph-store", methods=READ_METHODS + WRITE_METHODS)
+@bp.get("/graph-store")
 def graph_store() -> Response:
     """One graph of the dataset, in the RDF format the client prefers (Turtle by default)."""
-    if request.method in WRITE_METHODS:
-        raise MethodNotAllowed(
-            "the graph store is read-only: graphs change only when a new version is built "
-            "(ftkg build)",
-            headers={"Allow": ", ".join([*READ_METHODS, "OPTIONS"])},
-        )
     graph = _graph_name()
     store = knowledge_store()
     if isinstance(graph, ox.NamedNode) and not store.store.contains_named_graph(graph):

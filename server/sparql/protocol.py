@@ -5,6 +5,12 @@ Three ways to send a query: GET with ``query`` in the query string (§2.1.1), PO
 ``application/sparql-query`` (§2.1.3). ``default-graph-uri`` and ``named-graph-uri`` may repeat
 in all three. Everything the Protocol calls malformed is a 400 with a readable reason (§2.1.4);
 a body of another media type is a 415.
+
+The endpoint is read-only, and says so the same way however an update comes: as the update
+operation (§2.2: ``update`` in a form, or an ``application/sparql-update`` body; by GET too,
+which §2.2 does not even allow) it is refused with 403, which §2.2.5 leaves open ("other 4XX
+... as per HTTP"; RFC 9110 §15.5.4: understood, and refused); sent as ``query``, it is not a
+legal query (the query grammar has no updates), a 400 per §2.1.7.
 """
 
 from __future__ import annotations
@@ -66,13 +72,15 @@ def parse(request: Request) -> QueryRequest:
     url_pairs = _pairs(request.query_string, "query string")
     if request.method in {"GET", "HEAD"}:
         pairs = url_pairs
+        if any(k == "update" for k, _ in pairs):
+            raise Forbidden(read_only_message())
         queries = [v for k, v in pairs if k == "query"]
     else:
         media_type = request.mimetype
         if media_type == FORM:
             pairs = _pairs(request.get_data(cache=True), "request body") + url_pairs
             if any(k == "update" for k, _ in pairs):
-                raise Forbidden(_read_only_message())
+                raise Forbidden(read_only_message())
             queries = [v for k, v in pairs if k == "query"]
         elif media_type == DIRECT:
             pairs = url_pairs
@@ -82,7 +90,7 @@ def parse(request: Request) -> QueryRequest:
                 )
             queries = [_decode(request.get_data(cache=True), "request body")]
         elif media_type in UPDATE_TYPES:
-            raise Forbidden(_read_only_message())
+            raise Forbidden(read_only_message())
         else:
             raise UnsupportedMediaType(
                 f"cannot read a query from a {media_type or 'typeless'} body; POST either "
@@ -101,8 +109,11 @@ def parse(request: Request) -> QueryRequest:
     )
 
 
-def _read_only_message() -> str:
+def read_only_message(sent_as_query: bool = False) -> str:
+    """Why an update is refused, and what to send instead."""
+    what = "this is a SPARQL Update, not a query: " if sent_as_query else ""
     return (
-        "this endpoint is read-only: SPARQL Update is not accepted. The data changes only "
-        "when a new version is built (ftkg build); query it with the 'query' parameter"
+        f"{what}updates are refused: this endpoint is read-only (the data changes only when "
+        "a new version is built). To read the data, send a SELECT, ASK, CONSTRUCT or "
+        "DESCRIBE query in the 'query' parameter"
     )

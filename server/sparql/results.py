@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from server import negotiation
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+TRUNCATED_GRAPH = "truncated: the graph has more triples than the result limit"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 CHUNK = 64 * 1024
 
@@ -197,20 +198,36 @@ def write_solutions(
 
 
 class _ChunkSink(io.RawIOBase):
-    """A binary file object that hands what it receives to ``emit`` in chunks."""
+    """A binary file object that hands what it receives to ``emit`` in chunks.
 
-    def __init__(self, emit: Callable[[bytes], None]) -> None:
+    ``after_declaration``, when given, is written right after the XML declaration that begins
+    the output (or first, when there is none).
+    """
+
+    def __init__(self, emit: Callable[[bytes], None], after_declaration: bytes = b"") -> None:
         self.emit = emit
         self.buffer = bytearray()
+        self.after_declaration = after_declaration
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: bytes) -> int:  # type: ignore[override]
         self.buffer += data
+        if self.after_declaration:
+            self._insert_after_declaration()
         if len(self.buffer) >= CHUNK:
             self.flush()
         return len(data)
+
+    def _insert_after_declaration(self) -> None:
+        if not self.buffer.startswith(b"<?xml"):
+            self.buffer[:0] = self.after_declaration
+        elif (end := self.buffer.find(b"?>")) >= 0:
+            self.buffer[end + 2 : end + 2] = b"\n" + self.after_declaration.rstrip(b"\n")
+        else:
+            return  # the declaration is not all written yet
+        self.after_declaration = b""
 
     def flush(self) -> None:
         if self.buffer:
@@ -229,12 +246,14 @@ def write_graph(
     if fmt is negotiation.JSON_LD:
         emit(jsonld(triples, prefixes, truncated))
         return
-    sink = _ChunkSink(emit)
+    # XML 1.0 §2.8: a comment may not precede the declaration, so RDF/XML's comes after it.
+    xml_notice = f"<!-- {TRUNCATED_GRAPH} -->\n".encode() if truncated else b""
+    sink = _ChunkSink(emit, xml_notice if fmt is negotiation.RDF_XML else b"")
     options: dict[str, Any] = {}
     if fmt in (negotiation.TURTLE, negotiation.RDF_XML):
         options["prefixes"] = prefixes
     if truncated and fmt in (negotiation.TURTLE, negotiation.N_TRIPLES):
-        sink.write(b"# truncated: the graph has more triples than the result limit\n")
+        sink.write(f"# {TRUNCATED_GRAPH}\n".encode())
     ox.serialize(triples, sink, negotiation.OX_RDF[fmt], **options)
     sink.flush()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -44,6 +45,10 @@ def endpoint() -> Response:
     store = knowledge_store()
     profile = inspection.safe_profile(query_request.query, store.base_uri)
     _refuse_too_deep(profile)
+    if profile.form == "UPDATE":
+        # Protocol §2.1.7: not a legal query, so a 400, saying why rather than where the
+        # query parser stopped.
+        raise BadRequest(protocol.read_only_message(sent_as_query=True))
     _refuse_what_is_disabled(profile)
     results_format, graph_format = _formats(profile.form)
     job = Job(
@@ -141,10 +146,15 @@ def _answer(job: Job) -> Response:
     try:
         first = next(messages)
     except QueryTimeout:
+        # No Retry-After: the same query would run out of time again (RFC 9110 §10.2.3).
         raise ServiceUnavailable(_timeout_message()) from None
-    except NoWorkerAvailable:
+    except NoWorkerAvailable as busy:
+        # A retry succeeds once a worker is free: at the latest when the soonest busy one's
+        # job reaches its deadline.
+        seconds = max(1, math.ceil(busy.free_in))
         raise ServiceUnavailable(
-            "every query worker is busy; retry in a few seconds", headers={"Retry-After": "5"}
+            f"every query worker is busy; one will be free within {seconds} s: retry then",
+            headers={"Retry-After": str(seconds)},
         ) from None
     except WorkerCrashed:
         raise ServiceUnavailable("the query worker stopped while answering; retry") from None

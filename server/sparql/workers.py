@@ -36,7 +36,15 @@ class QueryTimeout(Exception):
 
 
 class NoWorkerAvailable(Exception):
-    """Every worker stayed busy until the deadline."""
+    """Every worker stayed busy until the deadline.
+
+    ``free_in``: seconds until one of them is sure to be free, its job finished or stopped at
+    its own deadline (0 when none is busy: they are being started).
+    """
+
+    def __init__(self, free_in: float = 0.0) -> None:
+        super().__init__(f"no query worker free; one will be within {free_in:.1f} s")
+        self.free_in = free_in
 
 
 class WorkerCrashed(Exception):
@@ -130,6 +138,7 @@ class ProcessQueries:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._workers: set[_Worker] = set()
+        self._busy_until: dict[_Worker, float] = {}  # each busy worker's job deadline
         self._closed = False
         for _ in range(self.size):
             self._add()
@@ -159,15 +168,21 @@ class ProcessQueries:
         if not closed:
             self._add()  # a fresh worker takes its place; it opens the store while idle
 
+    def _free_in(self) -> float:
+        """Seconds until a busy worker is sure to be free (0 when none is busy)."""
+        with self._lock:
+            soonest = min(self._busy_until.values(), default=None)
+        return 0.0 if soonest is None else max(0.0, soonest - time.monotonic())
+
     def _acquire(self, deadline: float) -> _Worker:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise NoWorkerAvailable()
+                raise NoWorkerAvailable(self._free_in())
             try:
                 worker = self._idle.get(timeout=remaining)
             except queue.Empty:
-                raise NoWorkerAvailable() from None
+                raise NoWorkerAvailable(self._free_in()) from None
             if not worker.process.is_alive():
                 self._discard(worker)
                 continue
@@ -175,8 +190,9 @@ class ProcessQueries:
                 return worker
             self._discard(worker)
 
-    def _send(self, job: Job, deadline: float) -> _Worker:
-        """An idle worker that has been handed ``job``.
+    def _send(self, job: Job, deadline: float, job_deadline: float) -> _Worker:
+        """An idle worker (waited for until ``deadline``) that has been handed ``job``, which
+        it may spend until ``job_deadline`` on.
 
         A worker killed while idle can still look alive for a moment; sending to it fails,
         and since the job never started, it goes to another worker rather than failing.
@@ -188,6 +204,8 @@ class ProcessQueries:
             except OSError:
                 self._discard(worker)
                 continue
+            with self._lock:
+                self._busy_until[worker] = job_deadline
             return worker
 
     def run(
@@ -201,7 +219,7 @@ class ProcessQueries:
         """
         retried = False
         while True:
-            worker = self._send(job, min(deadline, wait_until or deadline))
+            worker = self._send(job, min(deadline, wait_until or deadline), deadline)
             finished = started = False
             try:
                 while True:
@@ -233,6 +251,8 @@ class ProcessQueries:
                     finished = _drained(worker.connection, DRAIN_SECONDS)
                 raise
             finally:
+                with self._lock:
+                    self._busy_until.pop(worker, None)
                 # A worker that did not finish (deadline, crash, or the client went away and
                 # the generator was closed) may still be evaluating: it is killed, never
                 # reused.

@@ -58,7 +58,9 @@
   function refreshDownloads() {
     var query = currentQuery();
     document.querySelectorAll("#downloads a[data-format]").forEach(function (link) {
-      link.href = endpoint + "?query=" + encodeURIComponent(query) + "&format=" + link.dataset.format;
+      // download: the server sends the result as a file to save, named for its format.
+      link.href = endpoint + "?query=" + encodeURIComponent(query) + "&format=" +
+        link.dataset.format + "&download=1";
     });
   }
   document.getElementById("downloads").addEventListener("mouseover", refreshDownloads);
