@@ -113,7 +113,10 @@ def without_geography(store: ox.Store, base_uri: str) -> dict[str, int]:
     geography's: the statements of the labels dataset and its dumps, each triple once."""
     geography = ox.NamedNode(base_uri + GEOGRAPHY_GRAPH)
     triples: set[ox.Triple] = set()
-    for graph in store.named_graphs():
+    # Graph names by SPARQL, not store.named_graphs(): a remote engine (RemoteStore) has
+    # queries and quad patterns only.
+    for row in store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"):
+        graph = row["g"]
         if graph != geography:
             triples.update(
                 ox.Triple(q.subject, q.predicate, q.object)
