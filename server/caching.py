@@ -7,9 +7,9 @@ Flask-Compress marks the ETag of a compressed body ("tag:gzip").
 
 A revalidation is answered with a 304 that carries what the 200 would (RFC 9110 §15.4.5):
 its ETag, Cache-Control, Vary, Content-Location and Expires, whatever max-age its view chose.
-They are recorded beside the response cache when the 200 is sent, so a revalidation is
-answered without touching the store; a worker that has not sent that 200 yet (each web worker
-keeps its own caches) produces it and sends the 304 in its place. If-None-Match compares
+They are recorded, per data version, when the 200 is sent, so a revalidation is answered
+without touching the store; a worker that has not sent that 200 yet (each web worker keeps its
+own records) produces it and sends the 304 in its place. If-None-Match compares
 weakly (RFC 9110 §13.1.2, §8.8.3.2): a proxy compressing on the way (nginx's gzip) weakens our
 "tag" to W/"tag", and its revalidations match too.
 
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, g, request
 from werkzeug.http import is_resource_modified
 
-from server.response_cache import CachedResponse
+from server.response_cache import CachedResponse, ResponseCache
 from server.web import knowledge_store, served
 
 if TYPE_CHECKING:
@@ -55,8 +55,10 @@ BODY_DIGEST = "ftkg.body_digest"
 # describes a body the 304 does not have.
 NOT_MODIFIED_FIELDS = frozenset({"etag", "cache-control", "vary", "content-location", "expires"})
 PER_EXCHANGE_PREFIXES = ("access-control-", "x-ratelimit-")
-# Where a representation's 304 fields are recorded: its response cache key, marked.
-VALIDATORS = "304\n"
+# What the 304s of a version repeat of their 200s, kept apart from the response cache: a few
+# hundred bytes per representation, kept even where that cache is off (RESPONSE_CACHE_MB=0,
+# a remote engine), so that revalidating never needs the view.
+VALIDATOR_BYTES = 4 * 2**20
 
 
 def read_query_body(environ: WSGIEnvironment) -> bool:
@@ -140,8 +142,7 @@ def install(app: Flask) -> None:
             return None
         etag = representation_etag(knowledge_store().data_version)
         if _conditional():
-            key = response_cache_key(etag, request.environ)
-            recorded = served().responses.get(VALIDATORS + key)
+            recorded = _validators().get(response_cache_key(etag, request.environ))
             if recorded is not None and not _modified(recorded.headers):
                 return Response(status=304, headers=list(recorded.headers))
         return _cached_response(etag)
@@ -153,6 +154,11 @@ def install(app: Flask) -> None:
                 response.set_etag(representation_etag(knowledge_store().data_version))
             _headers(response, _built_at())
         return response
+
+
+def _validators() -> ResponseCache:
+    """The 304 fields of this version's representations, by response cache key."""
+    return knowledge_store().cached("caching.validators", lambda: ResponseCache(VALIDATOR_BYTES))
 
 
 def _ignore_unservable_ranges() -> None:
@@ -270,7 +276,7 @@ def install_response_cache(app: Flask) -> None:
             key = g.get(CACHE_KEY) or response_cache_key(
                 representation_etag(knowledge_store().data_version), request.environ
             )
-            served().responses.put(VALIDATORS + key, CachedResponse(304, fields, b""))
+            _validators().put(key, CachedResponse(304, fields, b""))
             if _conditional() and not _modified(fields):
                 g.pop(CACHE_KEY, None)
                 _as_not_modified(response)

@@ -13,6 +13,8 @@ from flask import Flask, Response, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.exceptions import MethodNotAllowed as NotRouted
 
+from server import not_found
+
 log = logging.getLogger(__name__)
 
 
@@ -150,10 +152,11 @@ def error_response(status: int, title: str, message: str, headers: dict[str, str
     ):
         response = jsonify({"status": status, "error": title, "message": message})
     elif best == "text/html" and accept.quality("text/html") > accept.quality("text/plain"):
-        response = Response(
-            render_template("error.html", status=status, title=title, message=message),
-            mimetype="text/html",
-        )
+        if status == 404:
+            body = not_found.page(message)
+        else:
+            body = render_template("error.html", status=status, title=title, message=message)
+        response = Response(body, mimetype="text/html")
         response.vary.add("Accept")
     else:
         response = Response(f"{status} {title}\n\n{message}\n", mimetype="text/plain")

@@ -7,6 +7,7 @@ import http.client
 import json
 import re
 import urllib.parse
+from html.parser import HTMLParser
 
 import pytest
 from werkzeug.http import parse_options_header
@@ -256,3 +257,98 @@ def test_every_dump_file_is_an_attachment_under_its_versioned_name(live_server, 
     assert kind == "attachment"
     stem, _, extension = name.partition(".")
     assert re.fullmatch(rf"{stem}-[0-9TZa-f-]+\.{re.escape(extension)}", options["filename"])
+
+
+# --- the 404 page -----------------------------------------------------------------------------
+
+
+class Page(HTMLParser):
+    """What a test reads of a page: its language, heading, links and search box."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.lang = ""
+        self.links: list[str] = []
+        self.forms: list[dict[str, str]] = []
+        self.inputs: list[dict[str, str]] = []
+        self.headings: list[str] = []
+        self._in_h1 = False
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "html":
+            self.lang = values.get("lang", "")
+        elif tag == "a" and "href" in values:
+            self.links.append(values["href"])
+        elif tag == "form":
+            self.forms.append(values)
+        elif tag == "input":
+            self.inputs.append(values)
+        self._in_h1 = tag == "h1"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_h1 and data.strip():
+            self.headings.append(data.strip())
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_h1 = False
+
+    def search_box(self) -> str | None:
+        """The value of the page's own search box (not the header's)."""
+        boxes = [i for i in self.inputs if i.get("name") == "q" and i.get("id") != "site-search-q"]
+        return boxes[0].get("value") if boxes else None
+
+
+def not_found_page(client, path: str, lang: str = "en") -> Page:
+    response = client.get(path, headers={"Accept": "text/html", "Accept-Language": lang})
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    return Page(response.get_data(as_text=True))
+
+
+def test_the_404_page_speaks_the_readers_language(client):
+    french = not_found_page(client, "/nothing-here", "fr")
+    english = not_found_page(client, "/nothing-here", "en")
+    assert (french.lang, english.lang) == ("fr", "en")
+    assert french.headings != english.headings
+    # As everywhere on the site, ?lang= wins over Accept-Language.
+    assert not_found_page(client, "/nothing-here?lang=fr", "en").lang == "fr"
+
+
+def test_the_404_page_offers_a_search_for_what_the_path_names(client):
+    page = not_found_page(client, "/communes/roubaix")
+    assert any(form.get("action") == "/search" for form in page.forms)
+    assert page.search_box() == "roubaix"
+    assert "/page/commune/59512" in page.links  # Roubaix, named by the path
+
+
+def test_an_unknown_entity_address_suggests_the_closest_names_of_that_kind(client):
+    page = not_found_page(client, "/id/ecosystem/lile")  # a slip for lille
+    assert page.search_box() == "lile"
+    assert "/page/ecosystem/lille" in page.links
+
+
+def test_an_entity_address_with_a_name_for_a_key_suggests_the_entity(client):
+    page = not_found_page(client, "/page/commune/roubaix")  # communes are keyed by INSEE code
+    assert "/page/commune/59512" in page.links
+
+
+def test_the_404_page_links_the_addresses_its_message_names(client):
+    # The message for an unknown entity points to the endpoint: a link, not bare text.
+    page = not_found_page(client, "/id/ecosystem/lile")
+    assert "/sparql" in page.links
+
+
+@pytest.mark.parametrize(
+    ("accept", "mimetype"),
+    [("application/json", "application/json"), ("text/turtle", "text/plain"), ("", "text/plain")],
+)
+def test_programs_still_get_a_machine_readable_404(client, accept, mimetype):
+    response = client.get("/id/ecosystem/lile", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 404
+    assert response.mimetype == mimetype
+    if mimetype == "application/json":
+        assert response.get_json()["status"] == 404
+    else:
+        assert response.get_data(as_text=True).startswith("404 Not Found")
