@@ -11,6 +11,8 @@ import pyoxigraph as ox
 from flask import render_template, request, url_for
 
 from server.entities import describe as describing
+from server.entities import history as histories
+from server.entities import timelines
 from server.entities.presentation import (
     WORDS,
     best_label,
@@ -153,6 +155,12 @@ def render_entity(iri: str, path: str, page: int) -> str:
             if key in row and row[key].value not in labels:
                 labels[row[key].value] = describing.labels_of(store, row[key].value)
 
+    # The timeline the page opens with: its dates' sources are sources of this page too.
+    plan = timelines.plan_for(store, iri, description.types())
+    if plan is not None:
+        for graph, source in histories.sources(store, plan.graphs()).items():
+            description.sources.setdefault(graph, source)
+
     def label_of(target: str) -> tuple[str, str | None]:
         return best_label(labels.get(target, {}), lang, local_name(target))
 
@@ -170,6 +178,7 @@ def render_entity(iri: str, path: str, page: int) -> str:
         for s in sources
     ]
 
+    timeline = timelines.view(store, plan, lang, numbers.get) if plan is not None else None
     judgements = description.judgements()
 
     def in_lang(texts: dict[str, str]) -> str:
@@ -300,6 +309,8 @@ def render_entity(iri: str, path: str, page: int) -> str:
         quotation=quotation,
         properties=properties,
         figures=figures,
+        timeline=timeline,
+        timeline_words=timelines.WORDS[lang],
         disagreements=disagreements,
         editors_link=link_for(store.base_uri + "id/source/ftkg-editors", store.base_uri).href,
         incoming=incoming_groups,
