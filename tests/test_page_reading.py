@@ -3,6 +3,7 @@ reader's language, and links pointing to the page named from the page's own poin
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import rdflib
 from conftest import BASE
 from html_tree import Node, parse
@@ -50,3 +51,49 @@ def test_every_footnote_links_to_a_listed_source(client):
     listed = {li.attributes["id"] for li in document.find("ol", "sources").find_all("li")}
     cited = {a.attributes["href"].removeprefix("#") for a in document.find_all("a", "cite")}
     assert cited and cited <= listed
+
+
+# --- texts in the reader's language ---------------------------------------------------------
+
+
+NOTES = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?entity ?note WHERE { ?entity skos:editorialNote ?note }
+"""
+# A text of ours the sources give in French only: a round's selection criteria.
+FRENCH_ONLY_TEXT = """
+PREFIX ftkg: <ontology#>
+SELECT ?entity ?text WHERE {
+  ?entity ftkg:criterion ?text FILTER(LANG(?text) = "fr")
+  FILTER NOT EXISTS { ?entity ftkg:criterion ?en FILTER(LANG(?en) = "en") }
+}
+ORDER BY ?entity ?text LIMIT 1
+"""
+
+
+def notes_of(knowledge_store, entity: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for row in knowledge_store.select(NOTES, entity=ox.NamedNode(entity)):
+        found.setdefault(row["note"].language or "", []).append(row["note"].value)
+    return found
+
+
+def test_a_note_in_both_languages_is_shown_only_in_the_readers(client, knowledge_store):
+    notes = notes_of(knowledge_store, BASE + "id/ecosystem/lille")
+    assert {"fr", "en"} <= set(notes), "Lille's editorial note is no longer in both languages"
+    for lang, label, other in (("fr", "note éditoriale", "en"), ("en", "editorial note", "fr")):
+        row = property_row(page(client, "/page/ecosystem/lille", lang), label)
+        text = row.find("td").text()
+        assert all(" ".join(n.split()) in text for n in notes[lang])
+        assert not any(" ".join(n.split()) in text for n in notes[other])
+
+
+def test_a_text_only_in_the_other_language_is_shown_and_says_its_language(client, knowledge_store):
+    rows = knowledge_store.select(FRENCH_ONLY_TEXT)
+    assert rows, "every criterion has an English version: nothing to fall back from"
+    entity, text = rows[0]["entity"].value, rows[0]["text"].value
+    row = property_row(
+        page(client, "/page/" + entity.removeprefix(BASE + "id/"), "en"), "criterion"
+    )
+    shown = [e for e in row.find("td").elements() if e.attributes.get("lang") == "fr"]
+    assert any(" ".join(text.split()) in e.text() for e in shown)

@@ -14,6 +14,7 @@ from server.entities import describe as describing
 from server.entities import history as histories
 from server.entities import timelines
 from server.entities.presentation import (
+    LANGUAGES,
     WORDS,
     best_label,
     identifier_links,
@@ -268,7 +269,7 @@ def render_entity(iri: str, path: str, page: int) -> str:
             PropertyView(
                 label=label_of(predicate)[0],
                 href=link_for(predicate, store.base_uri).href,
-                values=[value_view(s) for s in statements],
+                values=[value_view(s) for s in in_reader_language(statements, lang)],
             )
             for predicate, statements in grouped.items()
         ),
@@ -329,6 +330,25 @@ def render_entity(iri: str, path: str, page: int) -> str:
             iri, title, preferred, description.types(), request.url_root.rstrip("/") + page_url
         ),
     )
+
+
+def in_reader_language(
+    statements: list[describing.Statement], lang: str
+) -> list[describing.Statement]:
+    """A text the sources give in both languages (an editorial note and its translation) in
+    the reader's only; one given only in the other language stays, and the page marks its
+    language (``lang``), as it does for descriptions."""
+    if not any(isinstance(s.value, ox.Literal) and s.value.language == lang for s in statements):
+        return statements
+    return [
+        s
+        for s in statements
+        if not (
+            isinstance(s.value, ox.Literal)
+            and s.value.language in LANGUAGES
+            and s.value.language != lang
+        )
+    ]
 
 
 def _figures(
