@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import rdflib
-from conftest import BASE
+from conftest import BASE, PROJECT_ROOT
 from html_tree import Node, parse
 
 FTKG = rdflib.Namespace(BASE + "ontology#")
@@ -97,3 +97,51 @@ def test_a_text_only_in_the_other_language_is_shown_and_says_its_language(client
     )
     shown = [e for e in row.find("td").elements() if e.attributes.get("lang") == "fr"]
     assert any(" ".join(text.split()) in e.text() for e in shown)
+
+
+# --- links pointing to the page ---------------------------------------------------------------
+
+
+POINTING_TO_OURS = """
+SELECT DISTINCT ?p WHERE { ?s ?p ?o FILTER(isIRI(?o) && STRSTARTS(STR(?o), STR(<id/>))) }
+"""
+
+
+def incoming_headings(document: Node) -> list[str]:
+    section = next(
+        s for s in document.find_all("section") if s.attributes.get("aria-labelledby") == "incoming"
+    )
+    return [h.text() for h in section.find_all("h3")]
+
+
+def test_a_link_to_the_page_is_named_from_the_pages_point_of_view(client, knowledge_store):
+    # Réseau #HealthTech org:hasMember Lille: read from Lille's page, Lille is a member of it.
+    (row,) = knowledge_store.select(
+        "SELECT ?network ?lille WHERE { ?network <http://www.w3.org/ns/org#hasMember> ?lille }",
+        lille=ox.NamedNode(BASE + "id/ecosystem/lille"),
+    ) or [None]
+    assert row is not None, "no organisation has Lille as member any more"
+    for lang, inverse, forward in (
+        ("fr", "membre de", "a pour membre"),
+        ("en", "member of", "has member"),
+    ):
+        headings = incoming_headings(page(client, "/page/ecosystem/lille", lang))
+        assert any(h.startswith(inverse + " (") for h in headings), headings
+        assert not any(h.startswith(forward + " (") for h in headings), headings
+
+
+def test_every_property_pointing_to_our_entities_has_an_inverse_name_in_both_languages(
+    knowledge_store,
+):
+    ontology = rdflib.Graph()
+    for path in sorted((PROJECT_ROOT / "ontology").glob("*.ttl")):
+        if path.name != "shapes.ttl":
+            ontology.parse(path, format="turtle", publicID=BASE)
+    used = {row["p"].value for row in knowledge_store.select(POINTING_TO_OURS)}
+    missing = sorted(
+        p
+        for p in used
+        if {lit.language for lit in ontology.objects(rdflib.URIRef(p), FTKG.inverseLabel)}
+        < {"fr", "en"}
+    )
+    assert missing == []

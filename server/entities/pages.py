@@ -285,8 +285,14 @@ def render_entity(iri: str, path: str, page: int) -> str:
             incoming[predicate.value].append(
                 ValueView(text, text_lang, target.href, target.external)
             )
+
+    def inverse_label_of(predicate: str) -> str:
+        # Named from this page's side: Lille is "member of" the network that "has member" it.
+        inverse = describing.inverse_labels_of(store, predicate)
+        return best_label(inverse, lang, "")[0] if inverse else label_of(predicate)[0]
+
     incoming_groups = [
-        (label_of(predicate)[0], count, incoming.get(predicate, []))
+        (inverse_label_of(predicate), count, incoming.get(predicate, []))
         for predicate, count in description.incoming_counts
     ]
     page_url = url_for("entities.page", path=path)
