@@ -365,3 +365,18 @@ def test_the_programme_timeline_counts_each_rounds_holders_per_label_kind(client
 def test_every_page_links_to_the_programme_timeline(client):
     for path in ("/", "/completeness", "/page/ecosystem/lille"):
         assert 'href="/timeline"' in client.get(path).get_data(as_text=True)
+
+
+def test_an_events_name_keeps_its_style_when_it_wraps():
+    name = "Écosystème French Tech de Saint-Quentin — Écosystème thématique French Tech"
+    marker = pictures.Marker(
+        href="/page/award/x",
+        title=name,
+        lines=(name, "round"),
+        points=(pictures.Point(date(2016, 7, 25), date(2016, 7, 25), "25 Jul 2016"),),
+    )
+    svg = ET.fromstring(pictures.render([marker], labelled_by="c"))
+    spans = [t for t in svg.iter(SVG + "tspan") if t.get("class") in ("tl-title", "tl-detail")]
+    titles = [t.text for t in spans if t.get("class") == "tl-title"]
+    assert len(titles) >= 2 and " ".join(titles) == name
+    assert [t.text for t in spans if t.get("class") == "tl-detail"] == ["round"]

@@ -171,18 +171,19 @@ def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _wrap(lines: tuple[Line, ...], chars: int) -> list[Line]:
+def _wrap(lines: tuple[Line, ...], chars: int) -> list[tuple[Line, bool]]:
     """Each text line in at most two lines of ``chars``, the rest cut with an ellipsis (the
-    marker's title and the list beside the picture give it whole); runs stay one line."""
-    wrapped: list[Line] = []
-    for line in lines:
+    marker's title and the list beside the picture give it whole); runs stay one line. Each
+    drawn line says whether it belongs to the first line given, the event's name."""
+    wrapped: list[tuple[Line, bool]] = []
+    for index, line in enumerate(lines):
         if not isinstance(line, str):
-            wrapped.append(line)
+            wrapped.append((line, index == 0))
             continue
         parts = textwrap.wrap(line, chars) or [""]
         if len(parts) > 2:
             parts = [parts[0], textwrap.shorten(" ".join(parts[1:]), chars, placeholder=" …")]
-        wrapped.extend(parts)
+        wrapped.extend((part, index == 0) for part in parts)
     return wrapped
 
 
@@ -227,7 +228,12 @@ def _span(svg: ET.Element, layout: _Layout, span: Span) -> None:
 
 
 def _marker(
-    svg: ET.Element, layout: _Layout, marker: Marker, lines: list[Line], top: float, disagree: str
+    svg: ET.Element,
+    layout: _Layout,
+    marker: Marker,
+    lines: list[tuple[Line, bool]],
+    top: float,
+    disagree: str,
 ) -> None:
     classes = f"tl-event tl-{marker.style}"
     if len(marker.points) > 1:
@@ -277,14 +283,14 @@ def _marker(
     )
     ET.SubElement(link, "circle", {"class": "tl-point", "cx": str(AXIS_X), "cy": _n(at), "r": "5"})
     label = ET.SubElement(link, "text", {"class": "tl-label"})
-    for index, line in enumerate(lines):
+    for index, (line, is_name) in enumerate(lines):
         span = ET.SubElement(
             label,
             "tspan",
             {
                 "x": _n(layout.label_x),
                 "y": _n(label_y + LINE * (index + 1)),
-                "class": "tl-detail" if index else "tl-title",
+                "class": "tl-title" if is_name else "tl-detail",
             },
         )
         if isinstance(line, str):
