@@ -326,6 +326,7 @@ def test_the_programme_timeline_shows_every_dated_round_in_the_readers_language(
     document = parse(html)
     assert f'<html lang="{lang}">' in html
     assert document.find("h1").text() == heading
+    assert [h.text() for h in document.find_all("h2")].count(heading) == 0
     rounds = {
         page_path(r["round"].value)
         for r in knowledge_store.select(

@@ -45,7 +45,8 @@ WORDS = {
             "que le graphe connaît."
         ),
         "round": "Les vagues, dans l'ordre",
-        "programme": "Le programme French Tech, de 2013 à aujourd'hui",
+        "programme_title": "Le programme French Tech, de 2013 à aujourd'hui",
+        "programme": "Les vagues, dans l'ordre",
         "round_caption": "Cette vague parmi celles qui ont attribué les mêmes labels.",
         "programme_caption": (
             "Les vagues du programme, de 2013 à aujourd'hui. Les barres de couleur le long de"
@@ -82,7 +83,8 @@ WORDS = {
             "graph knows."
         ),
         "round": "The rounds, in order",
-        "programme": "The French Tech programme, from 2013 to today",
+        "programme_title": "The French Tech programme, from 2013 to today",
+        "programme": "The rounds, in order",
         "round_caption": "This round among those that awarded the same labels.",
         "programme_caption": (
             "The programme's rounds, from 2013 to today. The coloured bars along the axis: "
