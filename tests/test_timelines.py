@@ -113,6 +113,20 @@ def test_a_renaming_is_on_the_timeline_of_the_ecosystem_renamed(client, knowledg
     assert link == page_path(renaming["event"].value)
 
 
+def test_a_renewal_says_which_award_it_renews(client, knowledge_store):
+    (renewal,) = knowledge_store.select(
+        "PREFIX ftkg: <ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        "SELECT ?award ?ecosystem ?earlier WHERE { ?award ftkg:renews ?e ; ftkg:awardee ?ecosystem . "
+        "?e rdfs:label ?earlier FILTER(LANG(?earlier) = 'fr') } ORDER BY ?award LIMIT 1"
+    )
+    (row,) = [
+        r
+        for r in rows(page(client, page_path(renewal["ecosystem"].value)))
+        if r.find("p", "tl-what").find("a").attributes["href"] == page_path(renewal["award"].value)
+    ]
+    assert f"renouvelle : {renewal['earlier'].value}" in row.find("p", "tl-notes").text()
+
+
 # --- disagreeing dates ----------------------------------------------------------------------
 
 DATE_DISAGREEMENT = """

@@ -30,8 +30,6 @@ T = TypeVar("T")
 
 IGEO = "http://rdf.insee.fr/def/geo#"
 SCHEMA = "http://schema.org/"
-DCT = "http://purl.org/dc/terms/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 TERRITORY_TYPES = frozenset(
     {
         IGEO + "Commune",

@@ -59,6 +59,7 @@ WORDS = {
         "verdict": "Conclusion des éditeurs",
         "through": "par",
         "ended": "fin du label",
+        "renews": "renouvelle",
         "valid_until": "valable jusqu'au",
         "dated_by_awards": "aucune source ne date la vague : date de ses premières attributions",
         "confidence": "confiance",
@@ -97,6 +98,7 @@ WORDS = {
         "verdict": "The editors conclude",
         "through": "through",
         "ended": "how the label ended",
+        "renews": "renews",
         "valid_until": "valid until",
         "dated_by_awards": "no source dates the round: the date of its first awards",
         "confidence": "confidence",
@@ -289,6 +291,8 @@ class _Wording:
             lines = [first] + [
                 self.colon(self.words["round_word"], self.label(r)) for r in event.all("inRound")
             ]
+            for earlier in event.all("renews"):
+                notes.append(self.colon(self.words["renews"], self.label(earlier)))
             if event.first("endStatus"):
                 notes.append(self.colon(self.words["ended"], self.label(event.first("endStatus"))))
             until = event.first("validUntil")
