@@ -25,6 +25,7 @@ from server import (
     limits,
     ontology_docs,
     openapi,
+    programme,
     settings,
 )
 from server.build import layout
@@ -140,6 +141,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(browse.bp)
     app.register_blueprint(completeness.bp)
     app.register_blueprint(maps.bp)
+    app.register_blueprint(programme.bp)
     app.register_blueprint(ontology_docs.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(void.bp)

@@ -29,6 +29,7 @@ KINDS = {
     OWL + "Class": "class",
     OWL + "ObjectProperty": "property",
     OWL + "DatatypeProperty": "property",
+    OWL + "AnnotationProperty": "property",
 }
 
 

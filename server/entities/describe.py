@@ -334,6 +334,22 @@ def labels_of(store: KnowledgeStore, iri: str) -> dict[str, str]:
     return found
 
 
+def inverse_labels_of(store: KnowledgeStore, predicate: str) -> dict[str, str]:
+    """How ``predicate`` reads from its object's side (``ftkg:inverseLabel``), by language
+    tag: "membre de" for org:hasMember. Looked up once per property and data version."""
+    memo: dict[str, dict[str, str]] = store.cached("inverse-labels", dict)
+    if predicate not in memo:
+        annotation = ox.NamedNode(store.base_uri + FTKG + "inverseLabel")
+        memo[predicate] = {
+            quad.object.language or "": quad.object.value
+            for quad in store.store.quads_for_pattern(
+                ox.NamedNode(predicate), annotation, None, ox.DefaultGraph()
+            )
+            if isinstance(quad.object, ox.Literal)
+        }
+    return memo[predicate]
+
+
 def first_value(
     store: KnowledgeStore, subject: ox.NamedNode, predicate: ox.NamedNode
 ) -> Term | None:

@@ -11,7 +11,10 @@ import pyoxigraph as ox
 from flask import render_template, request, url_for
 
 from server.entities import describe as describing
+from server.entities import history as histories
+from server.entities import timelines
 from server.entities.presentation import (
+    LANGUAGES,
     WORDS,
     best_label,
     identifier_links,
@@ -153,6 +156,12 @@ def render_entity(iri: str, path: str, page: int) -> str:
             if key in row and row[key].value not in labels:
                 labels[row[key].value] = describing.labels_of(store, row[key].value)
 
+    # The timeline the page opens with: its dates' sources are sources of this page too.
+    plan = timelines.plan_for(store, iri, description.types())
+    if plan is not None:
+        for graph, source in histories.sources(store, plan.graphs()).items():
+            description.sources.setdefault(graph, source)
+
     def label_of(target: str) -> tuple[str, str | None]:
         return best_label(labels.get(target, {}), lang, local_name(target))
 
@@ -170,6 +179,7 @@ def render_entity(iri: str, path: str, page: int) -> str:
         for s in sources
     ]
 
+    timeline = timelines.view(store, plan, lang, numbers.get) if plan is not None else None
     judgements = description.judgements()
 
     def in_lang(texts: dict[str, str]) -> str:
@@ -259,7 +269,7 @@ def render_entity(iri: str, path: str, page: int) -> str:
             PropertyView(
                 label=label_of(predicate)[0],
                 href=link_for(predicate, store.base_uri).href,
-                values=[value_view(s) for s in statements],
+                values=[value_view(s) for s in in_reader_language(statements, lang)],
             )
             for predicate, statements in grouped.items()
         ),
@@ -275,8 +285,14 @@ def render_entity(iri: str, path: str, page: int) -> str:
             incoming[predicate.value].append(
                 ValueView(text, text_lang, target.href, target.external)
             )
+
+    def inverse_label_of(predicate: str) -> str:
+        # Named from this page's side: Lille is "member of" the network that "has member" it.
+        inverse = describing.inverse_labels_of(store, predicate)
+        return best_label(inverse, lang, "")[0] if inverse else label_of(predicate)[0]
+
     incoming_groups = [
-        (label_of(predicate)[0], count, incoming.get(predicate, []))
+        (inverse_label_of(predicate), count, incoming.get(predicate, []))
         for predicate, count in description.incoming_counts
     ]
     page_url = url_for("entities.page", path=path)
@@ -300,6 +316,8 @@ def render_entity(iri: str, path: str, page: int) -> str:
         quotation=quotation,
         properties=properties,
         figures=figures,
+        timeline=timeline,
+        timeline_words=timelines.WORDS[lang],
         disagreements=disagreements,
         editors_link=link_for(store.base_uri + "id/source/ftkg-editors", store.base_uri).href,
         incoming=incoming_groups,
@@ -318,6 +336,25 @@ def render_entity(iri: str, path: str, page: int) -> str:
             iri, title, preferred, description.types(), request.url_root.rstrip("/") + page_url
         ),
     )
+
+
+def in_reader_language(
+    statements: list[describing.Statement], lang: str
+) -> list[describing.Statement]:
+    """A text the sources give in both languages (an editorial note and its translation) in
+    the reader's only; one given only in the other language stays, and the page marks its
+    language (``lang``), as it does for descriptions."""
+    if not any(isinstance(s.value, ox.Literal) and s.value.language == lang for s in statements):
+        return statements
+    return [
+        s
+        for s in statements
+        if not (
+            isinstance(s.value, ox.Literal)
+            and s.value.language in LANGUAGES
+            and s.value.language != lang
+        )
+    ]
 
 
 def _figures(

@@ -1,0 +1,1 @@
+"""Pictures drawn on the server as inline SVG: readable without JavaScript, offline."""
