@@ -1,0 +1,1 @@
+"""Pictures on pages: charts and timelines drawn on the server as inline SVG."""
