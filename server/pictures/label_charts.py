@@ -8,6 +8,7 @@ them, and the sources the graph has them from).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
@@ -16,6 +17,7 @@ from babel.dates import format_date
 from flask import url_for
 
 from server.entities.presentation import link_for
+from server.examples import ExampleQuery
 from server.harvest import quality
 from server.pictures import label_figures as data
 from server.pictures.charts import (
@@ -404,7 +406,7 @@ def population(store: KnowledgeStore, lang: str, round_iri: str | None = None) -
 
 
 def completeness(
-    store: KnowledgeStore, lang: str, examples: list, round_iri: str | None = None
+    store: KnowledgeStore, lang: str, examples: Sequence[ExampleQuery], round_iri: str | None = None
 ) -> Figure:
     """Holders announced against holders present: every roster whose total is known, or every
     roster of one round."""
@@ -458,7 +460,9 @@ def completeness(
     return figure(chart, lang, words["rosters"], references, notes)
 
 
-def home_figures(store: KnowledgeStore, lang: str, examples: list) -> dict[str, Figure]:
+def home_figures(
+    store: KnowledgeStore, lang: str, examples: Sequence[ExampleQuery]
+) -> dict[str, Figure]:
     """The home page's charts: awards per round, per région, population, completeness."""
     return {
         "by_round": awards_by_round(store, lang),
@@ -468,7 +472,9 @@ def home_figures(store: KnowledgeStore, lang: str, examples: list) -> dict[str, 
     }
 
 
-def round_figures(store: KnowledgeStore, round_iri: str, lang: str, examples: list) -> list[Figure]:
+def round_figures(
+    store: KnowledgeStore, round_iri: str, lang: str, examples: Sequence[ExampleQuery]
+) -> list[Figure]:
     """A round page's charts: its awards per kind and per région, the population they cover,
     how complete its list of holders is."""
     figures = data.label_figures(store)
