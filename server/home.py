@@ -1,4 +1,5 @@
-"""The home page: what the service is, what it holds, where to go next."""
+"""The home page: the labels first (rounds, kinds, where, how complete), then what the
+service is, what it holds and where to go next."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from server.browse import LISTINGS
 from server.entities.presentation import reader_language
 from server.harvest.datasets import FIRST_PUBLISHED, KEYWORDS, TEMPORAL, WHOLE, dumps_of
 from server.harvest.dumps_view import stable_name
+from server.pictures import label_charts
 from server.store import KnowledgeStore
 from server.web import knowledge_store
 
@@ -98,10 +100,14 @@ def index() -> str:
             if dump.dataset == WHOLE.key
         ],
     }
+    examples = current_app.extensions["ftkg.examples"]
     return render_template(
         "home.html",
         dataset=dataset,
+        # The labels first (#16): what was awarded, when, where, and how complete it is.
+        labels=label_charts.summary(store, lang),
+        figures=label_charts.home_figures(store, lang, examples),
         counts=store.cached(f"home.counts {lang}", lambda: class_counts(store, lang)),
-        examples=current_app.extensions["ftkg.examples"],
+        examples=examples,
         store=store,
     )

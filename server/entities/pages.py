@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 
 from server.entities import describe as describing
 from server.entities import history as histories
@@ -24,6 +24,7 @@ from server.entities.presentation import (
     reader_language,
     web_url,
 )
+from server.pictures import label_charts
 from server.web import knowledge_store
 
 SCHEMA = "http://schema.org/"
@@ -296,6 +297,10 @@ def render_entity(iri: str, path: str, page: int) -> str:
         for predicate, count in description.incoming_counts
     ]
     page_url = url_for("entities.page", path=path)
+    pictures = []
+    if store.base_uri + "ontology#LabelRound" in description.types():
+        examples = current_app.extensions["ftkg.examples"]
+        pictures = label_charts.round_figures(store, iri, lang, examples)
     editor_query = (
         "PREFIX prov: <http://www.w3.org/ns/prov#>\n"
         f"SELECT ?property ?value ?source WHERE {{\n  GRAPH ?g {{ <{iri}> ?property ?value }}\n"
@@ -318,6 +323,7 @@ def render_entity(iri: str, path: str, page: int) -> str:
         figures=figures,
         timeline=timeline,
         timeline_words=timelines.WORDS[lang],
+        pictures=pictures,
         disagreements=disagreements,
         editors_link=link_for(store.base_uri + "id/source/ftkg-editors", store.base_uri).href,
         incoming=incoming_groups,

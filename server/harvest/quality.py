@@ -93,7 +93,7 @@ class RosterCompleteness:
     value: Decimal | None
     measurement: str | None
     sources: list[Source] = field(default_factory=list)
-    date: str = ""  # when the round took place, to order rounds by (see _round_date)
+    date: str = ""  # when the round took place, to order rounds by (see round_date)
 
     def round_name(self, lang: str) -> str:
         """The round's name in ``lang``, else in the other language, else its key."""
@@ -138,13 +138,13 @@ def _read(store: KnowledgeStore) -> list[RosterCompleteness]:
                 value=Decimal(row["value"].value) if "value" in row else None,
                 measurement=text("measurement"),
                 sources=sources,
-                date=_round_date(local_name(row["round"].value), (text("starts") or "").split()),
+                date=round_date(local_name(row["round"].value), (text("starts") or "").split()),
             )
         )
     return sorted(found, key=lambda r: (r.date, r.round, r.kind))
 
 
-def _round_date(key: str, starts: list[str]) -> str:
+def round_date(key: str, starts: list[str]) -> str:
     """When a round took place, to order rounds by: a start date a source gives in the year its
     key names (a source's wrong year, such as "April 2018" for 2019, is left aside), else the
     year and month of the key itself ("2019-07-communautes")."""
@@ -227,4 +227,11 @@ def dqv_triples(store: KnowledgeStore, dataset_iri: str) -> list[ox.Triple]:
     return triples
 
 
-__all__ = ["RosterCompleteness", "Source", "dqv_triples", "overall", "rosters"]
+__all__ = [
+    "RosterCompleteness",
+    "Source",
+    "dqv_triples",
+    "overall",
+    "rosters",
+    "round_date",
+]

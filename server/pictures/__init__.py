@@ -1,1 +1,2 @@
-"""Pictures drawn on the server as inline SVG: readable without JavaScript, offline."""
+"""Pictures on pages (charts and timelines) drawn on the server as inline SVG: readable without
+JavaScript, offline."""
