@@ -13,13 +13,13 @@ import statistics
 import time
 from pathlib import Path
 
-from server.build import layout
 from server.reconcile.evaluation import read_cases
 from server.reconcile.matching import reconcile
 from server.reconcile.properties import Context
-from server.search.index import SearchIndex
 from server.search.ranking import search
-from server.store import KnowledgeStore
+from server.version import layout
+from server.version.search_index import SearchIndex
+from server.version.store import KnowledgeStore
 
 NAMES = [
     "lille",

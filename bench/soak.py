@@ -27,7 +27,8 @@ if str(ROOT) not in sys.path:
 import pyoxigraph as ox  # noqa: E402
 
 from bench.harness import procs, servers  # noqa: E402
-from server.build import layout  # noqa: E402
+from server.version import layout  # noqa: E402
+from server.version.manifest import read_manifest  # noqa: E402
 
 ACCEPT_RESULTS = "application/sparql-results+json"
 
@@ -37,7 +38,7 @@ def request_lines(store: Path, count: int, seed: int) -> list[str]:
     version = layout.live_version(store)
     if version is None:
         raise SystemExit(f"no built store in {store}: run `ftkg build --store {store}`")
-    base = version.metadata()["base_uri"]
+    base = read_manifest(version.directory).base_uri
     oxigraph = ox.Store.read_only(str(version.oxigraph_path))
     query = (
         "SELECT DISTINCT ?s ?prefix WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), STR(?prefix))) "

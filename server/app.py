@@ -23,21 +23,21 @@ from server import (
     health,
     home,
     limits,
+    not_found,
     ontology_docs,
     openapi,
     programme,
     settings,
 )
-from server.build import layout
 from server.entities import views as entities
-from server.entities.presentation import WORDS, outbound, reader_language
 from server.errors import register_error_handlers
 from server.fast_path import CachedResponses
 from server.harvest import catalog, crawlers, void
 from server.harvest import dumps_view as dumps
-from server.live import LiveData, ServedVersion
 from server.maps import views as maps
 from server.namespaces import project_prefixes
+from server.pipeline.derive import DERIVATIONS
+from server.presentation import WORDS, outbound, reader_language
 from server.reconcile import draft as reconcile_draft
 from server.reconcile import v02 as reconcile
 from server.remote import RemoteStore
@@ -46,8 +46,10 @@ from server.search import views as search
 from server.security import SecurityHeaders
 from server.sparql import graph_store
 from server.sparql import views as sparql
-from server.sparql.workers import InProcessQueries, ProcessQueries
-from server.store import KnowledgeStore
+from server.version import layout
+from server.version.live import LiveData, ServedVersion
+from server.version.store import KnowledgeStore
+from server.version.workers import InProcessQueries, ProcessQueries
 from server.web import LIVE_EXTENSION, VERSION_KEY
 
 log = logging.getLogger(__name__)
@@ -132,7 +134,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return {"lang": lang, "words": WORDS[lang]}
 
     app.add_template_filter(outbound)
-    register_error_handlers(app)
+    register_error_handlers(app, {404: not_found.page})
     app.register_blueprint(home.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
@@ -191,13 +193,13 @@ def _live_data(config: Mapping[str, Any]) -> LiveData:
     root = Path(config["STORE"])
     if not (root / layout.LIVE).exists() and (root / "CURRENT").is_file():
         # A bare Oxigraph directory (``oxigraph load``): served as it is, never swapped.
-        store = KnowledgeStore.open_directory(root, str(config["BASE_URI"]))
+        store = KnowledgeStore.open_directory(root, str(config["BASE_URI"]), DERIVATIONS)
         return LiveData(served(store, None), None, lambda: served(store, None))
 
     endpoint = str(config["SPARQL_ENDPOINT"])
 
     def open_live() -> ServedVersion:
-        store = KnowledgeStore.open_live(root)
+        store = KnowledgeStore.open_live(root, DERIVATIONS)
         name = store.version_dir.name if store.version_dir else None
         if endpoint:
             # Queries go to the engine; the build's by-products are still read from disk.

@@ -8,11 +8,8 @@ from itertools import islice
 import pyoxigraph as ox
 from flask import Blueprint, abort, render_template, request, url_for
 
-from server.build.statistics import class_members
-from server.entities.presentation import WORDS, link_for, local_name, reader_language
 from server.errors import BadRequest, NotFound
-from server.harvest.datasets import statistics_of
-from server.store import KnowledgeStore
+from server.presentation import WORDS, link_for, local_name, reader_language
 from server.web import knowledge_store
 
 bp = Blueprint("browse", __name__)
@@ -103,7 +100,7 @@ def index() -> str:
     store = knowledge_store()
     lang = reader_language()
     counts = []
-    members = _class_members(store)
+    members = store.class_members()
     for listing in LISTINGS:
         counts.append((listing, getattr(listing, lang), members.get(_class(listing).value, 0)))
     kinds = store.select(LABEL_KINDS, lang=ox.Literal(lang))
@@ -168,14 +165,6 @@ def listing(key: str) -> str:
         container=container,
         filters={k: v for k, v in (("kind", kind), ("in", container)) if v},
     )
-
-
-def _class_members(store: KnowledgeStore) -> dict[str, int]:
-    """Entities per class, recorded by the build (older builds: counted once, here)."""
-    recorded = (statistics_of(store) or {}).get("class_members")
-    if recorded is not None:
-        return recorded
-    return store.cached("browse.class_members", lambda: class_members(store.store))
 
 
 def _class(listing: Listing) -> ox.NamedNode:

@@ -10,13 +10,13 @@ import click
 import pyoxigraph as ox
 
 from server import negotiation, settings
-from server.build import layout
-from server.build.errors import BuildError
-from server.build.pipeline import build as run_build
 from server.namespaces import project_prefixes
-from server.sparql.engine import Job, execute
-from server.store import KnowledgeStore, StoreUnavailableError
+from server.pipeline.build import build as run_build
+from server.pipeline.errors import BuildError
 from server.table import render_table
+from server.version import layout
+from server.version.engine import Job, execute
+from server.version.store import KnowledgeStore, StoreUnavailableError
 
 
 def _default(name: str) -> object:
@@ -192,7 +192,7 @@ def evaluate_reconciliation(benchmark: Path, misses: bool, store: Path) -> None:
     """Reconcile every row of BENCHMARK against the live store and print the figures."""
     from server.reconcile.evaluation import BenchmarkError, evaluate, read_cases
     from server.reconcile.properties import Context
-    from server.search.index import SearchIndex
+    from server.version.search_index import SearchIndex
 
     try:
         knowledge = KnowledgeStore.open_live(store)

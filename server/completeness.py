@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from server.entities.presentation import link_for, reader_language
-from server.harvest import quality
+from server import quality
+from server.presentation import link_for, reader_language
 from server.web import knowledge_store
 
 bp = Blueprint("completeness", __name__)

@@ -8,14 +8,16 @@ generic 500 that leaks nothing of the server.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 
-from flask import Flask, Response, jsonify, render_template, request, url_for
+from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.exceptions import MethodNotAllowed as NotRouted
 
-from server import not_found
-
 log = logging.getLogger(__name__)
+# An HTML page of its own for an error status: it gets the message, returns the page.
+ErrorPage = Callable[[str], str]
+PAGES_EXTENSION = "ftkg.error_pages"
 
 
 class HttpError(Exception):
@@ -79,8 +81,14 @@ class ServiceUnavailable(HttpError):
     title = "Service Unavailable"
 
 
-def register_error_handlers(app: Flask) -> None:
-    """Answer every error, ours or Werkzeug's, in the format the client accepts."""
+def register_error_handlers(app: Flask, pages: Mapping[int, ErrorPage] | None = None) -> None:
+    """Answer every error, ours or Werkzeug's, in the format the client accepts.
+
+    ``pages`` gives some statuses an HTML page of their own (the 404 page suggests what was
+    meant); the others get the generic one. Given here, not imported: those pages read the
+    data, and this module is below everything that does.
+    """
+    app.extensions[PAGES_EXTENSION] = dict(pages or {})
 
     @app.errorhandler(HttpError)
     def handle_http_error(error: HttpError) -> Response:
@@ -152,8 +160,9 @@ def error_response(status: int, title: str, message: str, headers: dict[str, str
     ):
         response = jsonify({"status": status, "error": title, "message": message})
     elif best == "text/html" and accept.quality("text/html") > accept.quality("text/plain"):
-        if status == 404:
-            body = not_found.page(message)
+        page: ErrorPage | None = current_app.extensions.get(PAGES_EXTENSION, {}).get(status)
+        if page is not None:
+            body = page(message)
         else:
             body = render_template("error.html", status=status, title=title, message=message)
         response = Response(body, mimetype="text/html")

@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from server.caching import read_query_body, representation_etag, response_cache_key
-from server.live import LiveData
+from server.version.live import LiveData
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

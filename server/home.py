@@ -9,11 +9,11 @@ import pyoxigraph as ox
 from flask import Blueprint, current_app, render_template, url_for
 
 from server.browse import LISTINGS
-from server.entities.presentation import reader_language
-from server.harvest.datasets import FIRST_PUBLISHED, KEYWORDS, TEMPORAL, WHOLE, dumps_of
+from server.datasets import FIRST_PUBLISHED, KEYWORDS, TEMPORAL, WHOLE
 from server.harvest.dumps_view import stable_name
 from server.pictures import label_charts
-from server.store import KnowledgeStore
+from server.presentation import reader_language
+from server.version.store import KnowledgeStore
 from server.web import knowledge_store
 
 bp = Blueprint("home", __name__)
@@ -96,7 +96,7 @@ def index() -> str:
                 "contentUrl": url_for("dumps.latest", name=stable_name(dump), _external=True),
                 "contentSize": f"{dump.bytes} B",
             }
-            for dump in dumps_of(store)
+            for dump in store.dumps()
             if dump.dataset == WHOLE.key
         ],
     }

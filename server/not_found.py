@@ -21,11 +21,11 @@ from flask import current_app, render_template, request
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
-from server.entities.presentation import reader_language
-from server.search.index import Entity, SearchIndex
-from server.search.kinds import kind_name
+from server.kinds import kind_name
+from server.presentation import reader_language
 from server.search.ranking import IMPORTANCE_WEIGHT, TEXT_WEIGHT, search
-from server.search.text import normalise
+from server.text import normalise
+from server.version.search_index import Entity, SearchIndex
 from server.web import knowledge_store, search_index
 
 ENTITY_SURFACES = {"id", "page", "data"}

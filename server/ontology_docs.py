@@ -14,9 +14,9 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from server import negotiation
 from server.browse import LISTINGS
-from server.entities.presentation import WORDS, best_label, link_for, local_name, reader_language
 from server.errors import BadRequest, NotAcceptable
-from server.sparql.results import write_graph
+from server.presentation import WORDS, best_label, link_for, local_name, reader_language
+from server.results import write_graph
 from server.web import knowledge_store
 
 bp = Blueprint("ontology", __name__)

@@ -19,9 +19,9 @@ from server import stated_dates
 from server.entities import history as histories
 from server.entities import timelines
 from server.entities.history import Event, History
-from server.entities.presentation import best_label, link_for, local_name, reader_language
 from server.pictures.timeline import Span
-from server.store import KnowledgeStore
+from server.presentation import best_label, link_for, local_name, reader_language
+from server.version.store import KnowledgeStore
 from server.web import knowledge_store
 
 bp = Blueprint("programme", __name__)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from server.build import dumps as dump_files
-from server.build import layout
+from server.version import layout
+from server.version.manifest import read_dumps_table
 
 N_TRIPLES = "application/n-triples"
 
@@ -44,7 +44,7 @@ def push(
     """PUT the version's default graph and each named graph to ``graph_store``; returns the
     number of graphs written. Raises OSError (urllib's errors) when the engine refuses."""
     directory = version_dir / layout.DUMPS_DIR
-    dumps = {d.key: d for d in dump_files.read_manifest(directory)}
+    dumps = {d.key: d for d in read_dumps_table(directory)}
     with gzip.open(directory / dumps["nt.gz"].file) as triples:
         default = triples.read()
     _put(_graph_url(graph_store, None), default, timeout)

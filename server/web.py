@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import current_app, g, has_request_context
 
-from server.build import layout
-from server.live import LiveData, ServedVersion
-from server.search.index import SearchIndex, is_current
-from server.sparql.workers import QueryRunner
-from server.store import KnowledgeStore
+from server.version.live import LiveData, ServedVersion
+from server.version.search_index import SearchIndex
+from server.version.store import KnowledgeStore
+from server.version.workers import QueryRunner
 
 LIVE_EXTENSION = "ftkg.live"
 VERSION_KEY = "ftkg_version"
@@ -39,17 +38,5 @@ def query_runner() -> QueryRunner:
 
 
 def search_index() -> SearchIndex:
-    """The search index of the store this request reads.
-
-    A built version has its index file beside the store; an in-memory store (tests, tools),
-    or a version whose index predates this code, gets one built in memory on first use.
-    """
-    store = knowledge_store()
-
-    def open_index() -> SearchIndex:
-        directory = store.version_dir
-        if directory is not None and is_current(directory / layout.SEARCH_INDEX):
-            return SearchIndex.open(directory / layout.SEARCH_INDEX)
-        return SearchIndex.in_memory(store.store, store.base_uri)
-
-    return store.cached("search.index", open_index)
+    """The search index of the version this request reads."""
+    return knowledge_store().search_index()

@@ -25,10 +25,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from server.app import create_app
-from server.build import geography
-from server.build.pipeline import build_in_memory
+from server.pipeline import geography
+from server.pipeline.build import build_in_memory
+from server.pipeline.derive import DERIVATIONS
 from server.remote import RemoteStore
-from server.store import KnowledgeStore
+from server.version.store import KnowledgeStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Not localhost on purpose: nothing may depend on the default base.
@@ -39,7 +40,9 @@ UNLIMITED = {"RATE_LIMIT": "", "SEARCH_RATE_LIMIT": "", "RECONCILE_RATE_LIMIT": 
 @pytest.fixture(scope="session")
 def knowledge_store() -> KnowledgeStore:
     """The whole graph, validated and loaded into an in-memory Oxigraph store."""
-    return KnowledgeStore(build_in_memory(PROJECT_ROOT, BASE), BASE, "test-version")
+    return KnowledgeStore(
+        build_in_memory(PROJECT_ROOT, BASE), BASE, "test-version", derive=DERIVATIONS
+    )
 
 
 @pytest.fixture
@@ -99,7 +102,7 @@ def backend_store(name: str, request: pytest.FixtureRequest) -> KnowledgeStore:
     if name == "embedded":
         return embedded
     endpoint = request.getfixturevalue("remote_endpoint")
-    return KnowledgeStore(RemoteStore(endpoint), BASE, embedded.data_version)
+    return KnowledgeStore(RemoteStore(endpoint), BASE, embedded.data_version, derive=DERIVATIONS)
 
 
 @pytest.fixture

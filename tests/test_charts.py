@@ -18,7 +18,8 @@ import pytest
 from server import security
 from server.pictures import charts
 from server.pictures import label_figures as figures
-from server.store import KnowledgeStore
+from server.pipeline.derive import DERIVATIONS
+from server.version.store import KnowledgeStore
 
 SVG = "{http://www.w3.org/2000/svg}"
 STYLE = Path(__file__).resolve().parent.parent / "server" / "static" / "style.css"
@@ -323,7 +324,7 @@ def small_store() -> KnowledgeStore:
         for c, n in POPULATION.items()
     )
     store.load((SMALL_GRAPH + figures_ttl).encode(), ox.RdfFormat.TURTLE, base_iri=BASE)
-    return KnowledgeStore(store, BASE, "small")
+    return KnowledgeStore(store, BASE, "small", derive=DERIVATIONS)
 
 
 def test_a_commune_covered_twice_by_one_label_kind_counts_once(small_store):

@@ -17,7 +17,6 @@ import pytest
 from conftest import BASE
 
 from server.app import create_app
-from server.harvest.datasets import statistics_of
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +72,7 @@ def test_the_sitemaps_list_each_entity_once_but_the_former_identifiers(crawl_app
     )
     former_identifiers = int(row["n"].value)
     assert len(listed_pages) == len(set(listed_pages))
-    assert len(listed_pages) == statistics_of(store)["entities"] - former_identifiers > 75000
+    assert len(listed_pages) == store.dataset_statistics()["entities"] - former_identifiers > 75000
 
 
 def test_every_listed_page_names_an_entity_the_graph_describes(crawl_app, listed_pages):

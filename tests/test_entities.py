@@ -14,8 +14,9 @@ from conftest import BASE, backend_store, copy_sources
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS
 
 from server.app import create_app
-from server.build.pipeline import build_in_memory
-from server.store import KnowledgeStore
+from server.pipeline.build import build_in_memory
+from server.pipeline.derive import DERIVATIONS
+from server.version.store import KnowledgeStore
 
 FTKG = rdflib.Namespace(BASE + "ontology#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
@@ -309,7 +310,7 @@ def hostile_app(tmp_path_factory):
         }""",
         encoding="utf-8",
     )
-    store = KnowledgeStore(build_in_memory(sources, BASE), BASE, "hostile")
+    store = KnowledgeStore(build_in_memory(sources, BASE), BASE, "hostile", derive=DERIVATIONS)
     return create_app({"TESTING": True, "KNOWLEDGE_STORE": store, "SOURCE_DIR": str(sources)})
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import BASE, copy_sources
 
-from server.build.errors import BuildError
-from server.build.pipeline import prepare
+from server.pipeline.build import prepare
+from server.pipeline.errors import BuildError
 
 PREFIXES = """@prefix ftkg: <ontology#> .
 @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import BASE
 
-from server.store import KnowledgeStore
+from server.version.store import KnowledgeStore
 
 PREFIXES = """
 PREFIX ftkg: <ontology#>

@@ -15,8 +15,8 @@ import pyoxigraph as ox
 import pytest
 from conftest import BASE, PROJECT_ROOT
 
-from server.build.errors import BuildError
 from server.maps import generate
+from server.pipeline.errors import BuildError
 
 SVG = "{http://www.w3.org/2000/svg}"
 VOID_ELEMENTS = {

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from server.sparql.engine import Job
-from server.sparql.workers import ProcessQueries
+from server.version.engine import Job
+from server.version.workers import ProcessQueries
 
 ASK = Job(
     query="ASK { ?s ?p ?o }",

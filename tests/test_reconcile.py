@@ -14,7 +14,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
 from server.reconcile.designations import designation
-from server.search.index import SearchIndex
+from server.version.search_index import SearchIndex
 
 SCHEMAS = Path(__file__).parent / "standards" / "reconciliation"
 
@@ -80,11 +80,8 @@ def candidates(client, **query) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def index(knowledge_store) -> SearchIndex:
-    # The same cache entry the app uses: the in-memory index is built once per session.
-    return knowledge_store.cached(
-        "search.index",
-        lambda: SearchIndex.in_memory(knowledge_store.store, knowledge_store.base_uri),
-    )
+    # The index the app uses: built in memory once per session.
+    return knowledge_store.search_index()
 
 
 # --- 0.2: the manifest and the shapes of every answer -------------------------------------------

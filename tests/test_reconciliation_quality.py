@@ -10,18 +10,15 @@ from conftest import ftkg
 
 from server.reconcile.evaluation import BenchmarkError, Report, evaluate, read_cases
 from server.reconcile.properties import Context
-from server.search.index import SearchIndex
+from server.version.search_index import SearchIndex
 
 BENCHMARK = Path(__file__).parent / "reconciliation" / "benchmark.tsv"
 
 
 @pytest.fixture(scope="module")
 def index(knowledge_store) -> SearchIndex:
-    # The same cache entry the app uses: the in-memory index is built once per session.
-    return knowledge_store.cached(
-        "search.index",
-        lambda: SearchIndex.in_memory(knowledge_store.store, knowledge_store.base_uri),
-    )
+    # The index the app uses: built in memory once per session.
+    return knowledge_store.search_index()
 
 
 @pytest.fixture(scope="module")

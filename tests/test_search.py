@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import BASE
 
-from server.search.text import normalise, split_qualifiers
+from server.text import normalise, split_qualifiers
 
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

@@ -22,9 +22,10 @@ from conftest import BASE, PROJECT_ROOT, copy_sources
 
 from server import security
 from server.app import create_app
-from server.build.pipeline import build_in_memory
+from server.pipeline.build import build_in_memory
+from server.pipeline.derive import DERIVATIONS
 from server.reconcile.v02 import PREVIEW_STYLE
-from server.store import KnowledgeStore
+from server.version.store import KnowledgeStore
 
 CHROME = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # A policy from this module would be a tautology: the directives are spelt out here.
@@ -126,7 +127,7 @@ def hostile_client(tmp_path_factory):
                 where,
             )
         )
-    store = KnowledgeStore(graph, BASE, "hostile")
+    store = KnowledgeStore(graph, BASE, "hostile", derive=DERIVATIONS)
     app = create_app({"TESTING": True, "KNOWLEDGE_STORE": store, "SOURCE_DIR": str(sources)})
     return app.test_client()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.store import KnowledgeStore
+from server.version.store import KnowledgeStore
 
 PREFIXES = """
 PREFIX ftkg: <ontology#>

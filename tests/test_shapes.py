@@ -13,8 +13,8 @@ import pyoxigraph as ox
 import pytest
 from conftest import BASE, PROJECT_ROOT
 
-from server.build import shacl_sparql, validation
-from server.build.inputs import ParsedInputs
+from server.pipeline import shacl_sparql, validation
+from server.pipeline.inputs import ParsedInputs
 
 EXAMPLES = Path(__file__).parent / "shapes"
 PREFIXES = (EXAMPLES / "prefixes.ttl").read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from conftest import BASE, PROJECT_ROOT, copy_sources, ftkg
 
-from server.build import geography
+from server.pipeline import geography
 
 PREFIXES = """
 PREFIX ftkg: <ontology#>

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 import pytest
 
 from server.app import create_app
-from server.store import KnowledgeStore
+from server.version.store import KnowledgeStore
 
 pytestmark = pytest.mark.live
 

@@ -15,8 +15,8 @@ from itertools import islice
 import pyoxigraph as ox
 
 from server.remote import with_bindings
-from server.store import KnowledgeStore
 from server.terms import Term
+from server.version.store import KnowledgeStore
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")

@@ -24,7 +24,7 @@ from server import stated_dates
 from server.entities import describe as describing
 from server.remote import with_bindings
 from server.stated_dates import StatedDate
-from server.store import KnowledgeStore
+from server.version.store import KnowledgeStore
 
 T = TypeVar("T")
 

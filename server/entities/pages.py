@@ -13,7 +13,8 @@ from flask import current_app, render_template, request, url_for
 from server.entities import describe as describing
 from server.entities import history as histories
 from server.entities import timelines
-from server.entities.presentation import (
+from server.pictures import label_charts
+from server.presentation import (
     LANGUAGES,
     WORDS,
     best_label,
@@ -24,7 +25,6 @@ from server.entities.presentation import (
     reader_language,
     web_url,
 )
-from server.pictures import label_charts
 from server.web import knowledge_store
 
 SCHEMA = "http://schema.org/"

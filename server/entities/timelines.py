@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from server import stated_dates
+from server import quality, stated_dates
 from server.entities import history as histories
 from server.entities.history import DateGroup, Event, History
-from server.entities.presentation import best_label, link_for, local_name
-from server.harvest import quality
 from server.pictures import timeline as pictures
-from server.store import KnowledgeStore
+from server.presentation import best_label, link_for, local_name
+from server.version.store import KnowledgeStore
 
 FTKG = "ontology#"
 RENEWED = "id/label-status/renewed"

@@ -20,7 +20,7 @@ from server import negotiation
 from server.entities import describe as describing
 from server.entities import documents
 from server.errors import BadRequest, NotAcceptable, NotFound
-from server.sparql.results import write_graph
+from server.results import write_graph
 from server.web import knowledge_store
 
 bp = Blueprint("entities", __name__)
@@ -92,7 +92,7 @@ def _alternates(path: str) -> str:
 @bp.get("/id/dataset/<key>")
 def dataset(key: str) -> Response:
     """A published dataset: 303 to its VoID description, or to the home page for browsers."""
-    from server.harvest.datasets import DATASETS
+    from server.datasets import DATASETS
 
     if key not in {d.key for d in DATASETS}:
         raise NotFound(f"no dataset named {key!r}; see {url_for('catalog.catalog')}")

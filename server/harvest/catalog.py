@@ -22,20 +22,19 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 
-from server.build.dumps import DumpFile
-from server.errors import BadRequest
-from server.harvest import quality
-from server.harvest.datasets import (
+from server import quality
+from server.datasets import (
     DATASETS,
     FIRST_PUBLISHED,
     KEYWORDS,
     TEMPORAL,
     Dataset,
-    dumps_of,
 )
+from server.errors import BadRequest
 from server.harvest.dumps_view import download_url, stable_name
 from server.harvest.rdf_response import rdf_response
 from server.terms import Term
+from server.version.manifest import DumpFile
 from server.web import knowledge_store
 
 bp = Blueprint("catalog", __name__)
@@ -365,7 +364,7 @@ def _dataset(
     for lang, words in KEYWORDS.items():
         for word in words:
             add(node, DCAT + "keyword", _text(word, lang))
-    for dump in dumps_of(store):
+    for dump in store.dumps():
         if dump.dataset != dataset.key:
             continue
         distribution = _n(

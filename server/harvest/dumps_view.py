@@ -24,11 +24,10 @@ from flask import (
     url_for,
 )
 
-from server.build import dumps as dump_files
-from server.build import layout
 from server.errors import NotFound
-from server.harvest.datasets import dumps_of, versions
-from server.store import KnowledgeStore
+from server.version import layout
+from server.version.manifest import DumpFile, ManifestError, read_dumps_table, read_manifest
+from server.version.store import KnowledgeStore
 from server.web import knowledge_store
 
 bp = Blueprint("dumps", __name__)
@@ -60,15 +59,15 @@ def _listing() -> list[dict[str, object]]:
     store = knowledge_store()
     live = store.version_dir.name if store.version_dir else None
     listed = []
-    for version in versions(_store_root()):
-        files = dump_files.read_manifest(version.dumps_path)
+    for version in layout.versions(_store_root()):
+        files = read_dumps_table(version.dumps_path)
         if not files:
             continue
         listed.append(
             {
                 "version": version.name,
                 "live": version.name == live,
-                "built_at": version.metadata().get("built_at"),
+                "built_at": _built_at(version),
                 "files": [
                     {
                         **file.__dict__,
@@ -94,13 +93,21 @@ def _listing() -> list[dict[str, object]]:
     return listed
 
 
-def stable_name(file: dump_files.DumpFile) -> str:
+def _built_at(version: layout.Version) -> str | None:
+    # A kept version whose manifest cannot be read is still listed, without its date.
+    try:
+        return read_manifest(version.directory).built_at
+    except ManifestError:
+        return None
+
+
+def stable_name(file: DumpFile) -> str:
     """The version-free name of a dump (``ftkg.nt.gz``), always the live version's file."""
     stem = "ftkg" if file.dataset == "french-tech-kg" else "ftkg-labels"
     return f"{stem}.{file.key.removeprefix('labels.')}"
 
 
-def download_url(store: KnowledgeStore, file: dump_files.DumpFile) -> str:
+def download_url(store: KnowledgeStore, file: DumpFile) -> str:
     """Where a harvester downloads the file whose checksum the catalogue gives: the versioned
     address, which never changes (so a catalogue cached for its hour still matches what it
     points to); the stable one only when the store served is not a version of the store root."""
@@ -128,7 +135,7 @@ def index() -> Response | str:
 def latest(name: str) -> Response:
     """The live version's dump of this kind, at an address that never changes."""
     store = knowledge_store()
-    for file in dumps_of(store):
+    for file in store.dumps():
         for candidate in (stable_name(file), stable_name(file) + ".sha256"):
             if name == candidate and store.version_dir is not None:
                 actual = file.file + (".sha256" if candidate.endswith(".sha256") else "")
@@ -158,7 +165,7 @@ def file(version: str, name: str) -> Response:
 
 def _send(directory: Path, name: str, max_age: int, download_name: str | None = None) -> Response:
     suffix = Path(name).suffix
-    known = {f.file for f in dump_files.read_manifest(directory)}
+    known = {f.file for f in read_dumps_table(directory)}
     if name not in known and name.removesuffix(".sha256") not in known:
         raise NotFound(f"no file {name!r} in this version")
     mimetype = MEDIA_TYPES.get(suffix, "application/octet-stream")

@@ -7,7 +7,7 @@ from flask import Response, current_app, request
 
 from server import negotiation
 from server.errors import BadRequest, NotAcceptable
-from server.sparql.results import write_graph
+from server.results import write_graph
 
 
 def choose_format(extension: str | None = None) -> tuple[negotiation.Format, bool]:

@@ -16,15 +16,13 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, url_for
 
-from server.build.statistics import LINKS
-from server.harvest import quality
-from server.harvest.datasets import (
+from server import quality
+from server.datasets import (
     DATASETS,
     FIRST_PUBLISHED,
     LABELS,
+    LINKS,
     WHOLE,
-    dumps_of,
-    statistics_of,
 )
 from server.harvest.dumps_view import stable_name
 from server.harvest.rdf_response import rdf_response
@@ -74,7 +72,7 @@ def void_triples() -> list[ox.Triple]:
     """The VoID description of the served version, as triples."""
     store = knowledge_store()
     base = store.base_uri
-    stats = statistics_of(store) or {}
+    stats = store.dataset_statistics()
     whole = ox.NamedNode(WHOLE.iri(base))
     publisher = ox.NamedNode(base + "id/organisation/ftkg")
     triples: list[ox.Triple] = []
@@ -131,7 +129,7 @@ def void_triples() -> list[ox.Triple]:
             ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
             ox.NamedNode(url_for("catalog.catalog", _external=True)),
         )
-        for dump in dumps_of(store):
+        for dump in store.dumps():
             if dump.dataset == dataset.key:
                 add(
                     node,

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from server.entities.presentation import best_label, local_name
-from server.store import KnowledgeStore
+from server.presentation import best_label, local_name
+from server.version.store import KnowledgeStore
 
 PREFIXES = """
 PREFIX ftkg: <ontology#>

@@ -37,9 +37,9 @@ from shapely.geometry import GeometryCollection, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
-from server.build import geography
-from server.build.errors import BuildError
-from server.build.geography import read_manifest_json, verified_tarball
+from server.pipeline import geography
+from server.pipeline.errors import BuildError
+from server.pipeline.geography import read_manifest_json, verified_tarball
 
 GENERATOR = "ftkg map-shapes"
 SVG = "{http://www.w3.org/2000/svg}"

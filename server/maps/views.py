@@ -14,12 +14,12 @@ import re
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from server.entities.presentation import link_for, reader_language
 from server.errors import BadRequest, NotFound
 from server.maps import facts as map_facts
 from server.maps import render
 from server.maps.facts import DEPARTEMENT, REGION, WORLD, Level
 from server.maps.shapes import MAPS, base_maps
+from server.presentation import link_for, reader_language
 from server.web import knowledge_store
 
 bp = Blueprint("maps", __name__)

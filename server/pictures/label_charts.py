@@ -16,9 +16,8 @@ from urllib.parse import quote
 from babel.dates import format_date
 from flask import url_for
 
-from server.entities.presentation import link_for
+from server import quality
 from server.examples import ExampleQuery
-from server.harvest import quality
 from server.pictures import label_figures as data
 from server.pictures.charts import (
     PATTERNS,
@@ -31,7 +30,8 @@ from server.pictures.charts import (
     counted,
     figure,
 )
-from server.store import KnowledgeStore
+from server.presentation import link_for
+from server.version.store import KnowledgeStore
 
 COMPLETENESS_EXAMPLE = "how-complete-is-each-round"
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from server.entities.presentation import best_label, local_name
-from server.harvest import quality
-from server.store import KnowledgeStore
+from server import quality
+from server.presentation import best_label, local_name
+from server.version.store import KnowledgeStore
 
 # Awards of each round and label kind. Every query a chart pins (``pinned``) binds the
 # variables it may be pinned on: a trailing VALUES joins on compatible solutions, and an

@@ -13,8 +13,8 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from server import __version__
-from server.entities.presentation import reader_language
 from server.errors import BadRequest
+from server.presentation import reader_language
 from server.reconcile import service, v02
 from server.reconcile.matching import Candidate, Constraint, MatchQuery
 from server.web import knowledge_store

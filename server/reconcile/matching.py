@@ -22,8 +22,8 @@ from rapidfuzz import fuzz
 
 from server.reconcile.designations import Designated, designation
 from server.reconcile.properties import PROPERTIES, Context, Value, read_values
-from server.search.index import Entity, Name, SearchIndex, WordRarity
-from server.search.text import initials, normalise, significant, split_qualifiers, words
+from server.text import initials, normalise, significant, split_qualifiers, words
+from server.version.search_index import Entity, Name, SearchIndex, WordRarity
 
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 25

@@ -15,9 +15,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from server.search.index import Entity, SearchIndex
-from server.search.kinds import KINDS
-from server.store import KnowledgeStore
+from server.kinds import KINDS
+from server.version.search_index import Entity, SearchIndex
+from server.version.store import KnowledgeStore
 
 GEO = "http://rdf.insee.fr/def/geo#"
 ORG = "http://www.w3.org/ns/org#"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.errors import BadRequest, HttpError
+from server.kinds import KINDS, kind_name
 from server.reconcile.matching import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -21,10 +22,9 @@ from server.reconcile.matching import (
     reconcile,
 )
 from server.reconcile.properties import PROPERTIES, Context, Property, Value, absolute, read_values
-from server.search.index import Entity
-from server.search.kinds import KINDS, kind_name
 from server.search.ranking import search
-from server.search.text import fold
+from server.text import fold
+from server.version.search_index import Entity
 
 MAX_BATCH = 100  # queries per request; OpenRefine sends 10 by default
 MAX_EXTEND_IDS = 500

@@ -25,8 +25,8 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from markupsafe import Markup
 
 from server import __version__, security
-from server.entities.presentation import number_display, reader_language
 from server.errors import BadRequest, NotFound
+from server.presentation import number_display, reader_language
 from server.reconcile import service
 from server.reconcile.matching import Candidate, MatchQuery
 from server.reconcile.properties import PROPERTIES, Context, Value, absolute, read_values

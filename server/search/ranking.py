@@ -1,7 +1,7 @@
 """Ranking for search-as-you-type: exact and official names first, then importance.
 
 A name's text score says how it matches what was typed, from 1 (the whole name, exactly) down
-to a word prefix. Importance (``server.build.search_index.importance``) breaks ties and lifts
+to a word prefix. Importance (``server.pipeline.search_index.importance``) breaks ties and lifts
 label holders and large territories, but never above a clearly better-matching name.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.search.index import Entity, Name, SearchIndex
-from server.search.text import normalise, significant, words
+from server.text import normalise, significant, words
+from server.version.search_index import Entity, Name, SearchIndex
 
 TEXT_WEIGHT = 0.75
 IMPORTANCE_WEIGHT = 0.25

@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from server.entities.presentation import reader_language
 from server.errors import BadRequest
-from server.search.kinds import kind_name
+from server.kinds import kind_name
+from server.presentation import reader_language
 from server.search.ranking import Hit, search
 from server.web import knowledge_store, search_index
 

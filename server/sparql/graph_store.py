@@ -18,7 +18,7 @@ from flask import Blueprint, Response, current_app, request
 
 from server import negotiation
 from server.errors import BadRequest, NotAcceptable, NotFound
-from server.sparql.results import write_graph
+from server.results import write_graph
 from server.web import knowledge_store
 
 bp = Blueprint("graph_store", __name__)

@@ -11,10 +11,10 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from server import negotiation, security
 from server.errors import BadRequest, Forbidden, HttpError, NotAcceptable, ServiceUnavailable
+from server.results import write_graph
 from server.sparql import description, inspection, protocol
-from server.sparql.engine import Head, Job
-from server.sparql.results import write_graph
-from server.sparql.workers import NoWorkerAvailable, QueryTimeout, WorkerCrashed
+from server.version.engine import Head, Job
+from server.version.workers import NoWorkerAvailable, QueryTimeout, WorkerCrashed
 from server.web import knowledge_store, query_runner
 
 bp = Blueprint("sparql", __name__)

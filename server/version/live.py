@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server.build import layout
 from server.response_cache import ResponseCache
-from server.sparql.workers import QueryRunner
-from server.store import KnowledgeStore
+from server.version import layout
+from server.version.store import KnowledgeStore
+from server.version.workers import QueryRunner
 
 log = logging.getLogger(__name__)
 

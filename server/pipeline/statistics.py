@@ -3,47 +3,20 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from server.build.dumps import GEOGRAPHY_GRAPH
+from server.datasets import LINKS
+from server.pipeline.dumps import GEOGRAPHY_GRAPH
 from server.terms import Term
+from server.version import layout
+from server.version.manifest import Counts
 
-STATISTICS = "statistics.json"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
-@dataclass(frozen=True)
-class LinkTarget:
-    """Another dataset the graph links to by IRI: its names, and the predicate that links."""
-
-    title_fr: str
-    title_en: str
-    uri_space: str  # every IRI of the target dataset starts with it (void:uriSpace)
-    predicate: str
-
-
-# The links to other datasets the graph holds (VoID §5: a linkset's triples have their
-# subjects in our dataset and their objects in the other): IRIs, never codes. Codes kept as
-# literals (Wikidata's P374 and P1616, INSEE's codeINSEE...) link nothing by themselves; the
-# property partitions describe them.
-LINKS = {
-    "insee-epci-types": LinkTarget(
-        "Types d'EPCI (liste de codes de l'Insee)",
-        "EPCI types (INSEE code list)",
-        "http://id.insee.fr/codes/geo/typeDEPCI/",
-        "http://rdf.insee.fr/def/geo#typeDEPCI",
-    ),
-    "eu-languages": LinkTarget(
-        "Langues (table d'autorité de l'Office des publications de l'Union européenne)",
-        "Languages (authority table of the Publications Office of the European Union)",
-        "http://publications.europa.eu/resource/authority/language/",
-        "http://purl.org/dc/terms/language",
-    ),
-}
 # Substituted variables must be projected; a link target with no links gives no row.
 LINKS_QUERY = """
 SELECT ?predicate ?ours ?theirs (COUNT(*) AS ?n) WHERE {
@@ -156,14 +129,17 @@ def _namespace(iri: str) -> str:
     return ""
 
 
+def count(store: ox.Store) -> Counts:
+    """Count the default graph's triples and every named graph's."""
+    (total,) = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    per_graph = store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    )
+    return Counts(int(total["n"].value), {row["g"].value: int(row["n"].value) for row in per_graph})
+
+
 def write(directory: Path, statistics: dict[str, Any]) -> None:
     """Record the statistics beside the store."""
-    (directory / STATISTICS).write_text(json.dumps(statistics, indent=1) + "\n", encoding="utf-8")
-
-
-def read(directory: Path) -> dict[str, Any] | None:
-    """The statistics recorded with a version, if any."""
-    try:
-        return json.loads((directory / STATISTICS).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
+    (directory / layout.STATISTICS).write_text(
+        json.dumps(statistics, indent=1) + "\n", encoding="utf-8"
+    )

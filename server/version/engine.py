@@ -16,8 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from server import negotiation
-from server.sparql import results
+from server import negotiation, results
 
 Send = Callable[[tuple[Any, ...]], None]
 

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
-from server.build.errors import BuildError
+from server.pipeline.errors import BuildError
 
 # Constraint parameters this compiler understands, on property shapes and node shapes.
 PROPERTY_PARAMETERS = {
@@ -150,7 +150,7 @@ class _Compiler:
             if predicate.startswith(str(SH)) and predicate not in allowed:
                 raise BuildError(
                     f"shape {self.name(shape)} uses {predicate}, which the SPARQL validator "
-                    "does not implement; implement it in server/build/shacl_sparql.py"
+                    "does not implement; implement it in server/pipeline/shacl_sparql.py"
                 )
 
     def name(self, shape: rdflib.term.Node) -> str:

@@ -1,4 +1,10 @@
-"""The knowledge store the service reads: a pyoxigraph Store with its base URI and version."""
+"""The handle on one data version: its store, base URI and manifest, and its by-products.
+
+Everything a surface reads of a version goes through a ``KnowledgeStore``: queries, the
+recorded counts and statistics, the table of dumps, the search index. A version built by
+``ftkg build`` has them on disk; a store opened without them gets them computed on first use
+by the ``Derivations`` it was opened with (see ``server.version.derived``).
+"""
 
 from __future__ import annotations
 
@@ -11,29 +17,14 @@ from typing import IO, Any, TypeVar
 
 import pyoxigraph as ox
 
-from server.build import layout
 from server.remote import RemoteStore
+from server.version import layout, statistics
+from server.version.derived import Derivations, NotRecorded
+from server.version.manifest import Counts, DumpFile, Manifest, ManifestError, read_dumps_table
+from server.version.manifest import read_manifest as read_manifest_of
+from server.version.search_index import SearchIndex, is_current
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Statistics:
-    """How much the store holds."""
-
-    triples: int
-    graph_triples: dict[str, int]
-
-
-def compute_statistics(store: ox.Store) -> Statistics:
-    """Count the default graph's triples and every named graph's."""
-    (total,) = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-    per_graph = store.query(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-    )
-    return Statistics(
-        int(total["n"].value), {row["g"].value: int(row["n"].value) for row in per_graph}
-    )
 
 
 class StoreUnavailableError(Exception):
@@ -45,7 +36,7 @@ class KnowledgeStore:
     """A read-only view of one version of the graph.
 
     The default graph holds every distinct triple of all named graphs (see
-    ``server.build.pipeline.load_quads``), so queries need no GRAPH clause and count each fact
+    ``server.pipeline.build.load``), so queries need no GRAPH clause and count each fact
     once; each named graph holds what one source states.
     """
 
@@ -54,20 +45,26 @@ class KnowledgeStore:
     data_version: str
     built_at: str | None = None
     path: Path | None = None  # the Oxigraph directory, for worker processes to open
-    metadata: dict[str, Any] = field(default_factory=dict)
+    manifest: Manifest | None = None  # None: not a version built by `ftkg build`
+    derive: Derivations | None = field(default=None, repr=False)
     _reader_lock: IO[str] | None = field(default=None, repr=False)
-    _statistics: Statistics | None = field(default=None, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def open_live(cls, root: Path) -> KnowledgeStore:
-        """Open the live version under ``root`` read-only, holding its readers' lock."""
+    def open_live(cls, root: Path, derive: Derivations | None = None) -> KnowledgeStore:
+        """Open the live version under ``root`` read-only, holding its readers' lock.
+
+        ``derive`` computes a by-product the version lacks (a search index older than this
+        code reads)."""
         version = layout.live_version(root)
         if version is None:
             raise StoreUnavailableError(
                 f"no built store in {root}: run `ftkg build --store {root}` first"
             )
-        metadata = version.metadata()
+        try:
+            manifest = read_manifest_of(version.directory)
+        except ManifestError as error:
+            raise StoreUnavailableError(str(error)) from None
         lock = (version.directory / layout.READERS_LOCK).open("a")
         # A shared lock tells `ftkg build` not to prune this version while we serve it.
         fcntl.flock(lock, fcntl.LOCK_SH)
@@ -78,23 +75,76 @@ class KnowledgeStore:
             raise StoreUnavailableError(f"cannot open {version.oxigraph_path}: {error}") from None
         return cls(
             store=store,
-            base_uri=metadata["base_uri"],
-            data_version=metadata["data_version"],
-            built_at=metadata.get("built_at"),
+            base_uri=manifest.base_uri,
+            data_version=manifest.data_version,
+            built_at=manifest.built_at,
             path=version.oxigraph_path,
-            metadata=metadata,
+            manifest=manifest,
+            derive=derive,
             _reader_lock=lock,
         )
 
-    def statistics(self) -> Statistics:
+    def statistics(self) -> Counts:
         """Triples in the default graph and in each named graph (recorded by the build)."""
-        if self._statistics is None:
-            recorded = self.metadata.get("graph_triples")
+        if self.manifest is not None:
+            return self.manifest.counts
+        return self.cached("counts", lambda: self._derivations().counts(self._engine()))
+
+    def dataset_statistics(self) -> dict[str, Any]:
+        """The VoID statistics the build recorded (computed on first use for other stores)."""
+
+        def recorded_or_computed() -> dict[str, Any]:
+            directory = self.version_dir
+            recorded = statistics.read(directory) if directory is not None else None
             if recorded is not None:
-                self._statistics = Statistics(self.metadata["triples"], dict(recorded))
-            else:
-                self._statistics = compute_statistics(self.store)
-        return self._statistics
+                return recorded
+            return self._derivations().dataset_statistics(self._engine(), self.base_uri)
+
+        return self.cached("void.statistics", recorded_or_computed)
+
+    def class_members(self) -> dict[str, int]:
+        """Entities per class, as the build recorded them (older builds: counted once)."""
+        recorded: dict[str, int] | None = self.dataset_statistics().get("class_members")
+        if recorded is not None:
+            return recorded
+        return self.cached(
+            "class_members", lambda: self._derivations().class_members(self._engine())
+        )
+
+    def dumps(self) -> list[DumpFile]:
+        """The dumps of this version (none for a store not built by ``ftkg build``)."""
+        directory = self.version_dir
+        if directory is None:
+            return []
+        return self.cached("dumps", lambda: read_dumps_table(directory / layout.DUMPS_DIR))
+
+    def search_index(self) -> SearchIndex:
+        """The search index: the version's file, or one built in memory on first use for a
+        store without a current one (in memory, a bare directory, an index older than this
+        code)."""
+
+        def open_index() -> SearchIndex:
+            directory = self.version_dir
+            if directory is not None and is_current(directory / layout.SEARCH_INDEX):
+                return SearchIndex.open(directory / layout.SEARCH_INDEX)
+            derive, engine = self._derivations(), self._engine()
+            return SearchIndex.in_memory(
+                lambda database: derive.search_index(engine, self.base_uri, database)
+            )
+
+        return self.cached("search.index", open_index)
+
+    def _derivations(self) -> Derivations:
+        if self.derive is None:
+            raise NotRecorded(
+                "this store records no counts, statistics or search index, and was opened "
+                "without Derivations to compute them (pass server.pipeline.derive.DERIVATIONS)"
+            )
+        return self.derive
+
+    def _engine(self) -> ox.Store:
+        # A RemoteStore answers the queries and quad patterns the derivations use.
+        return self.store  # type: ignore[return-value]
 
     def query(
         self,
@@ -123,7 +173,9 @@ class KnowledgeStore:
         return rows
 
     @classmethod
-    def open_directory(cls, directory: Path, base_uri: str) -> KnowledgeStore:
+    def open_directory(
+        cls, directory: Path, base_uri: str, derive: Derivations | None = None
+    ) -> KnowledgeStore:
         """Open a bare Oxigraph directory built elsewhere (``oxigraph load``, another tool).
 
         It has none of a build's by-products (dumps, search index, recorded statistics): they
@@ -145,14 +197,18 @@ class KnowledgeStore:
                 stat = item.stat()
                 digest.update(f"{item.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
         return cls(
-            store=store, base_uri=base_uri, data_version=digest.hexdigest()[:16], path=directory
+            store=store,
+            base_uri=base_uri,
+            data_version=digest.hexdigest()[:16],
+            path=directory,
+            derive=derive,
         )
 
     @property
     def version_dir(self) -> Path | None:
         """The built version's directory (dumps, statistics); None for an in-memory store or a
         bare Oxigraph directory."""
-        if self.path is None or not self.metadata:
+        if self.path is None or self.manifest is None:
             return None
         return self.path.parent
 

@@ -23,10 +23,10 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pyoxigraph as ox
 
-from server.build.geography import RDF_TYPE, RDFS_LABEL, NQuadsWriter
+from server.datasets import COMPLETENESS_METRIC as METRIC
+from server.pipeline.geography import RDF_TYPE, RDFS_LABEL, NQuadsWriter
 
 GRAPH = "graph/completeness"
-METRIC = "metric/roster-completeness"
 DQV = "http://www.w3.org/ns/dqv#"
 XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 

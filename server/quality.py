@@ -1,7 +1,7 @@
 """How complete each round's list of holders is, read from the store for pages and catalogues.
 
 The build wrote, for every roster (a round and a label kind), the holders announced, present
-and missing, and a W3C DQV quality measurement (``server/build/completeness.py``). This module
+and missing, and a W3C DQV quality measurement (``server/pipeline/completeness.py``). This module
 reads them back once per data version and turns them into what each surface needs: rows for
 the completeness page, and DQV statements for the DCAT-AP catalogue and the VoID description
 (DQV §6: a resource ``dqv:hasQualityMeasurement`` measurements of a ``dqv:Metric`` in a
@@ -16,9 +16,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pyoxigraph as ox
 
-from server.build.completeness import METRIC
-from server.entities.presentation import best_label, local_name
-from server.store import KnowledgeStore
+from server.datasets import COMPLETENESS_METRIC as METRIC
+from server.presentation import best_label, local_name
+from server.version.store import KnowledgeStore
 
 DQV = "http://www.w3.org/ns/dqv#"
 LDQD_COMPLETENESS = "http://www.w3.org/2016/05/ldqd#completeness"

@@ -9,13 +9,6 @@ the files and statistics the build recorded, so they cannot disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-from server.build import dumps as dump_files
-from server.build import layout
-from server.build import statistics as dataset_statistics
-from server.store import KnowledgeStore
 
 
 @dataclass(frozen=True)
@@ -86,35 +79,35 @@ TEMPORAL = ("2013-11-27", None)  # from the launch of French Tech on
 # and catalogue (the ontology's dcterms:created is the same day). A fixed date, not the build
 # time, so that every build states the same one; dct:modified is the build time.
 FIRST_PUBLISHED = "2026-11-22"
+# The quality metric the build measures every roster by (DQV §6), relative to the base.
+COMPLETENESS_METRIC = "metric/roster-completeness"
 
 
-def dumps_of(store: KnowledgeStore) -> list[dump_files.DumpFile]:
-    """The dumps of the served version (none for an in-memory store)."""
-    directory = store.version_dir
-    if directory is None:
-        return []
-    return dump_files.read_manifest(directory / layout.DUMPS_DIR)
+@dataclass(frozen=True)
+class LinkTarget:
+    """Another dataset the graph links to by IRI: its names, and the predicate that links."""
+
+    title_fr: str
+    title_en: str
+    uri_space: str  # every IRI of the target dataset starts with it (void:uriSpace)
+    predicate: str
 
 
-def statistics_of(store: KnowledgeStore) -> dict[str, Any] | None:
-    """The VoID statistics the build recorded (computed now for an in-memory store)."""
-
-    def recorded_or_computed() -> dict[str, Any]:
-        directory = store.version_dir
-        recorded = dataset_statistics.read(directory) if directory is not None else None
-        return recorded or dataset_statistics.compute(store.store, store.base_uri)
-
-    return store.cached("void.statistics", recorded_or_computed)
-
-
-def versions(store_root: Path) -> list[layout.Version]:
-    """Every complete version on disk, newest first (the live one and those kept)."""
-    directory = store_root / layout.VERSIONS
-    if not directory.is_dir():
-        return []
-    found = [
-        layout.Version(p)
-        for p in directory.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and (p / layout.METADATA).is_file()
-    ]
-    return sorted(found, key=lambda v: v.name, reverse=True)
+# The links to other datasets the graph holds (VoID §5: a linkset's triples have their
+# subjects in our dataset and their objects in the other): IRIs, never codes. Codes kept as
+# literals (Wikidata's P374 and P1616, INSEE's codeINSEE...) link nothing by themselves; the
+# property partitions describe them.
+LINKS = {
+    "insee-epci-types": LinkTarget(
+        "Types d'EPCI (liste de codes de l'Insee)",
+        "EPCI types (INSEE code list)",
+        "http://id.insee.fr/codes/geo/typeDEPCI/",
+        "http://rdf.insee.fr/def/geo#typeDEPCI",
+    ),
+    "eu-languages": LinkTarget(
+        "Langues (table d'autorité de l'Office des publications de l'Union européenne)",
+        "Languages (authority table of the Publications Office of the European Union)",
+        "http://publications.europa.eu/resource/authority/language/",
+        "http://purl.org/dc/terms/language",
+    ),
+}

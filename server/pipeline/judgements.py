@@ -23,8 +23,8 @@ from typing import NoReturn
 
 import pyoxigraph as ox
 
-from server.build.errors import BuildError
-from server.build.inputs import ParsedInputs, locate_line
+from server.pipeline.errors import BuildError
+from server.pipeline.inputs import ParsedInputs, locate_line
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 SKOS_NOTE = "http://www.w3.org/2004/02/skos/core#editorialNote"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from server.build.errors import BuildError
 from server.namespaces import ontology_iri
+from server.pipeline.errors import BuildError
 
 ONTOLOGY_DIR = "ontology"
 DATA_DIR = "data"
@@ -26,7 +26,7 @@ class InputFile:
     """One file of the build, and the graph its triples go to when the format has none.
 
     A generator manifest (JSON naming a ``generator``) has no RDF format: the build runs the
-    named generator on what the manifest pins (see ``server.build.geography``).
+    named generator on what the manifest pins (see ``server.pipeline.geography``).
     """
 
     path: Path

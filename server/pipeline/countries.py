@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.build.errors import BuildError
-from server.build.geography import (
+from server.pipeline.errors import BuildError
+from server.pipeline.geography import (
     RDF_TYPE,
     RDFS_LABEL,
     WDT,

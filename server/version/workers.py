@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from server.sparql.engine import Job, execute
+from server.version.engine import Job, execute
 
 log = logging.getLogger(__name__)
 _CONTEXT = multiprocessing.get_context("spawn")

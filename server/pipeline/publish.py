@@ -1,82 +1,29 @@
-"""The store directory: complete versions side by side, and one symlink naming the live one.
+"""Publishing a version: the build lock, a staging directory, the atomic swap, pruning.
 
-    {root}/versions/{version}/oxigraph/     the Oxigraph (RocksDB) store of that version
-    {root}/versions/{version}/build.json    what was built, from what, when
-    {root}/versions/{version}/search.sqlite the search index of that version's names
-    {root}/versions/.staging-{version}/     a build in progress (never served)
-    {root}/live -> versions/{version}       the version being served
-    {root}/.build.lock                      held by the one build allowed at a time
-
-A build writes only into its staging directory, renames it into ``versions/`` once complete
-and valid, and then replaces the ``live`` symlink with ``rename(2)``, which is atomic: a reader
-sees the old version or the new one, never half of one. A build that fails or is killed
-leaves ``live`` untouched; its staging directory is removed now or by the next build.
-Readers hold a shared lock on the version they serve, so pruning skips versions still in use.
+The places are named by ``server.version.layout``, which explains the swap; this module is
+the only one that creates, renames or removes versions.
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from server.build.errors import BuildError
-
-LIVE = "live"
-VERSIONS = "versions"
-STAGING_PREFIX = ".staging-"
-BUILD_LOCK = ".build.lock"
-READERS_LOCK = ".readers.lock"
-METADATA = "build.json"
-OXIGRAPH_DIR = "oxigraph"
-DUMPS_DIR = "dumps"
-SEARCH_INDEX = "search.sqlite"
-
-
-@dataclass(frozen=True)
-class Version:
-    """One complete built version of the store."""
-
-    directory: Path
-
-    @property
-    def name(self) -> str:
-        """The version's directory name (timestamp and content hash)."""
-        return self.directory.name
-
-    @property
-    def oxigraph_path(self) -> Path:
-        """Where the Oxigraph store of this version lives."""
-        return self.directory / OXIGRAPH_DIR
-
-    @property
-    def search_index_path(self) -> Path:
-        """Where this version's search index lives."""
-        return self.directory / SEARCH_INDEX
-
-    @property
-    def dumps_path(self) -> Path:
-        """Where this version's dumps live."""
-        return self.directory / DUMPS_DIR
-
-    def metadata(self) -> dict[str, Any]:
-        """What ``build.json`` records about this version."""
-        return json.loads((self.directory / METADATA).read_text(encoding="utf-8"))
-
-
-def live_version(root: Path) -> Version | None:
-    """The version the ``live`` symlink names, or None when nothing was built yet."""
-    link = root / LIVE
-    if not link.is_symlink():
-        return None
-    target = (root / link.readlink()).resolve()
-    return Version(target) if (target / METADATA).is_file() else None
+from server.pipeline.errors import BuildError
+from server.version.layout import (
+    BUILD_LOCK,
+    LIVE,
+    READERS_LOCK,
+    STAGING_PREFIX,
+    VERSIONS,
+    Version,
+    live_version,
+)
+from server.version.manifest import Manifest, write_manifest
 
 
 @contextmanager
@@ -110,9 +57,9 @@ def staging(root: Path, version: str) -> Iterator[Path]:
         raise
 
 
-def publish(root: Path, staged: Path, metadata: dict[str, Any]) -> Version:
+def publish(root: Path, staged: Path, built: Manifest) -> Version:
     """Make ``staged`` a complete version and point ``live`` at it, atomically."""
-    (staged / METADATA).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
+    write_manifest(staged, built)
     name = staged.name.removeprefix(STAGING_PREFIX)
     final = staged.parent / name
     # Two builds of the same data within one second share a name; the later one gets a suffix.
@@ -148,17 +95,6 @@ def prune(root: Path, keep: int) -> list[str]:
         shutil.rmtree(directory, ignore_errors=True)
         removed.append(directory.name)
     return removed
-
-
-@contextmanager
-def reading(version: Version) -> Iterator[None]:
-    """Hold a shared lock on ``version`` while serving it, so pruning leaves it alone."""
-    with (version.directory / READERS_LOCK).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _in_use(directory: Path) -> bool:

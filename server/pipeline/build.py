@@ -33,22 +33,23 @@ import pyoxigraph as ox
 import rdflib
 
 from server import __version__
-from server.build import (
+from server.namespaces import project_prefixes, validate_base_uri
+from server.pipeline import (
     completeness,
     countries,
     dumps,
     geography,
     inputs,
     judgements,
-    layout,
+    publish,
     search_index,
     shacl_sparql,
     validation,
 )
-from server.build import statistics as dataset_statistics
-from server.build.errors import BuildError
-from server.namespaces import project_prefixes, validate_base_uri
-from server.store import compute_statistics
+from server.pipeline import statistics as dataset_statistics
+from server.pipeline.errors import BuildError
+from server.version import layout
+from server.version.manifest import Manifest, ManifestError, read_manifest
 
 Progress = Callable[[str], None]
 # A snapshot of the freshly loaded store, read while validation runs, removed after.
@@ -187,13 +188,15 @@ def validate(store: ox.Store, prepared: Prepared, clock: _Clock) -> list[validat
     return results
 
 
-def _count_and_describe(oxigraph_path: str, base_uri: str, staged: str) -> tuple[int, dict]:
+def _count_and_describe(
+    oxigraph_path: str, base_uri: str, staged: str
+) -> tuple[int, dict[str, int]]:
     """In a process of its own: the store's triple counts, and its VoID statistics written
     beside it. Returns (default graph triples, triples per named graph)."""
     store = ox.Store.read_only(oxigraph_path)
-    statistics = compute_statistics(store)
+    counts = dataset_statistics.count(store)
     dataset_statistics.write(Path(staged), dataset_statistics.compute(store, base_uri))
-    return statistics.triples, statistics.graph_triples
+    return counts.triples, counts.graph_triples
 
 
 def _descriptions_of_mentioned(store: ox.Store, quads: list[ox.Quad]) -> rdflib.Graph:
@@ -266,13 +269,13 @@ def build(
     clock = _Clock(progress)
     digest = data_version(source_dir, base_uri)
     live = layout.live_version(store_root)
-    if not force and live is not None and live.metadata().get("data_version") == digest:
+    if not force and live is not None and _built_from(live, digest):
         progress(f"up to date: {live.name} was built from these very inputs")
         return None
     prepared = prepare(source_dir, base_uri, clock)
     built_at = datetime.now(UTC)
     version_name = f"{built_at:%Y%m%dT%H%M%SZ}-{digest[:12]}"
-    with layout.build_lock(store_root), layout.staging(store_root, version_name) as staged:
+    with publish.build_lock(store_root), publish.staging(store_root, version_name) as staged:
         clock.step("load", str(staged))
         oxigraph_path = staged / layout.OXIGRAPH_DIR
         store = ox.Store(str(oxigraph_path))
@@ -319,23 +322,23 @@ def build(
         clock.progress(f"  {search_index.SEARCH_INDEX}: {searchable:,} named entities")
         for dump in written:
             clock.progress(f"  {dump.file}: {dump.bytes:,} bytes, {dump.statements:,} statements")
-        metadata = {
-            "version": version_name,
-            "data_version": digest,
-            "base_uri": prepared.base_uri,
-            "built_at": built_at.isoformat(timespec="seconds"),
-            "builder": f"ftkg {__version__}",
-            "triples": triples,
-            "quads": quads,
-            "named_graphs": graphs,
-            "graph_triples": graph_triples,
-            "official_geography": prepared.generated_counts,
-            "searchable_entities": searchable,
-            "inputs": [f.display(prepared.source_dir) for f in prepared.files],
-        }
+        built = Manifest(
+            version=version_name,
+            data_version=digest,
+            base_uri=prepared.base_uri,
+            built_at=built_at.isoformat(timespec="seconds"),
+            builder=f"ftkg {__version__}",
+            triples=triples,
+            quads=quads,
+            named_graphs=graphs,
+            graph_triples=graph_triples,
+            official_geography=prepared.generated_counts,
+            searchable_entities=searchable,
+            inputs=tuple(f.display(prepared.source_dir) for f in prepared.files),
+        )
         clock.step("publish")
-        version = layout.publish(store_root, staged, metadata)
-    removed = layout.prune(store_root, keep_versions)
+        version = publish.publish(store_root, staged, built)
+    removed = publish.prune(store_root, keep_versions)
     if removed:
         progress(f"removed old versions: {', '.join(removed)}")
     return BuildResult(
@@ -347,6 +350,15 @@ def build(
         seconds=time.monotonic() - started,
         timings=clock.done(),
     )
+
+
+def _built_from(version: layout.Version, digest: str) -> bool:
+    """Whether ``version`` was built from the inputs of ``digest`` (an unreadable manifest:
+    no, so it is rebuilt)."""
+    try:
+        return read_manifest(version.directory).data_version == digest
+    except ManifestError:
+        return False
 
 
 def build_in_memory(source_dir: Path, base_uri: str) -> ox.Store:

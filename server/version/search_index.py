@@ -1,9 +1,10 @@
 """Reading the search index: candidates for a text, and what the index knows of an entity.
 
 The index is a SQLite file written by ``ftkg build`` beside the store (see
-``server.build.search_index``); an in-memory store gets its index built in memory on first
-use. SQLite connections are not shared between threads, so each thread opens its own, and a
-forked worker never reuses its parent's.
+``server.pipeline.search_index``); a store without one gets its index built in memory on first
+use, by the pipeline's code handed over as ``Derivations``. SQLite connections are not
+shared between threads, so each thread opens its own, and a forked worker never reuses its
+parent's.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
-
-from server.build import search_index
-from server.search.text import significant, words
+from server.text import significant, words
+from server.version import layout
 
 CANDIDATES = 400  # names read per query before ranking; ranking is cheap, recall matters
 
@@ -127,7 +126,7 @@ def is_current(path: Path) -> bool:
         return False
     finally:
         connection.close()
-    return row is not None and row[0] == str(search_index.SCHEMA_VERSION)
+    return row is not None and row[0] == str(layout.SEARCH_INDEX_SCHEMA)
 
 
 class SearchIndex:
@@ -153,11 +152,11 @@ class SearchIndex:
         return cls(lambda: sqlite3.connect(uri, uri=True))
 
     @classmethod
-    def in_memory(cls, store: ox.Store, base_uri: str) -> SearchIndex:
-        """Index ``store`` into a private in-memory database (for in-memory stores)."""
+    def in_memory(cls, fill: Callable[[sqlite3.Connection], object]) -> SearchIndex:
+        """A private in-memory index, written by ``fill`` (for stores that come without one)."""
         uri = f"file:ftkg-search-{uuid.uuid4().hex}?mode=memory&cache=shared"
         anchor = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        search_index.build(store, base_uri, anchor)
+        fill(anchor)
         return cls(lambda: sqlite3.connect(uri, uri=True), keep_alive=anchor)
 
     def _db(self) -> sqlite3.Connection:

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from server.build import layout
-from server.search.kinds import KINDS, OTHER_IMPORTANCE, kind_name, kind_of
-from server.search.text import normalise
+from server.kinds import KINDS, OTHER_IMPORTANCE, kind_name, kind_of
+from server.text import normalise
+from server.version import layout
 
 SEARCH_INDEX = layout.SEARCH_INDEX
-SCHEMA_VERSION = 2  # 2: entity.successors
+SCHEMA_VERSION = layout.SEARCH_INDEX_SCHEMA
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")

@@ -10,8 +10,8 @@ import pyshacl
 import rdflib
 from rdflib.namespace import SH
 
-from server.build.errors import BuildError
-from server.build.inputs import ParsedInputs
+from server.pipeline.errors import BuildError
+from server.pipeline.inputs import ParsedInputs
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import multiprocessing
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
@@ -21,7 +20,8 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-MANIFEST = "manifest.json"
+from server.version.manifest import DumpFile, write_dumps_table
+
 GEOGRAPHY_GRAPH = "graph/official-geography"
 
 
@@ -130,23 +130,6 @@ SPECS = (
         "Labels, ecosystems, people and sources, in their sources' graphs, gzipped N-Quads",
     ),
 )
-
-
-@dataclass(frozen=True)
-class DumpFile:
-    """A written dump and what a harvester needs to know of it."""
-
-    key: str
-    dataset: str
-    file: str
-    format: str
-    media_type: str
-    compressed: bool
-    bytes: int
-    sha256: str
-    statements: int  # triples, or quads for N-Quads
-    title_fr: str
-    title_en: str
 
 
 def _statements(store: ox.Store, spec: DumpSpec, base_uri: str) -> Iterator[ox.Quad | ox.Triple]:
@@ -304,17 +287,5 @@ def write_dumps(
     described = [item for items in written for item in items]
     by_key = {item["key"]: DumpFile(**item) for item in described}  # type: ignore[arg-type]
     files = [by_key[spec.key] for spec in SPECS]
-    (directory / MANIFEST).write_text(
-        json.dumps([asdict(f) for f in files], indent=2, ensure_ascii=False) + "\n",
-        encoding="utf-8",
-    )
+    write_dumps_table(directory, files)
     return files
-
-
-def read_manifest(directory: Path) -> list[DumpFile]:
-    """The dumps recorded in ``directory``'s manifest (none if there is no manifest)."""
-    try:
-        items = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    return [DumpFile(**item) for item in items]
