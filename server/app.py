@@ -5,10 +5,11 @@ from __future__ import annotations
 import atexit
 import logging
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, g, request, url_for
+from flask import Flask, Response, request, url_for
 from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.middleware.shared_data import SharedDataMiddleware
@@ -50,7 +51,10 @@ from server.version import layout
 from server.version.live import LiveData, ServedVersion
 from server.version.store import KnowledgeStore
 from server.version.workers import InProcessQueries, ProcessQueries
-from server.web import LIVE_EXTENSION, VERSION_KEY
+from server.web import hold_version, holds_version, let_go_of_version, set_live_data
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 log = logging.getLogger(__name__)
 
@@ -68,40 +72,79 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     the live version under ``STORE`` is opened read-only.
     """
     app = Flask(__name__)
+    _configure(app, config)
+    live = _live_data(app.config)
+    set_live_data(app, live)
+    store = live.current.store
+    app.config["PREFIXES"] = project_prefixes(store.base_uri)
+    app.extensions["ftkg.examples"] = examples.load_all(Path(app.config["SOURCE_DIR"]) / "queries")
+
+    # Request hooks, in registration order. After-request hooks run in the reverse order, so
+    # the first registered sees the response last, as it leaves.
+    for install in (
+        # Each request reads one version to its end; released last, once the body is sent.
+        partial(_serve_one_version_per_request, live=live),
+        # Keeps the response as sent: CORS headers and content coding included.
+        caching.install_response_cache,
+        # Reads are public: any origin may call them (Fetch standard's CORS protocol).
+        cors.install,
+        # Compressed when the client accepts it; streamed responses as they go; dumps never.
+        _compression,
+        # Queries, search and reconciliation are rate-limited per client.
+        _rate_limits,
+        # Every page speaks the reader's language; views may still pass their own.
+        _reader_language,
+        # Every error in the client's format; the 404 page suggests what was meant.
+        partial(register_error_handlers, pages={404: not_found.page}),
+        # The surfaces.
+        _blueprints,
+        # Revalidations (304) and repeated requests answered before the views run.
+        caching.install,
+        # Downloads are marked as attachments.
+        downloads.install,
+        # The home page and the endpoint link to the dataset's descriptions.
+        _describedby,
+    ):
+        install(app)
+
+    # WSGI layers around Flask, innermost first: each sees what those inside it answer.
+    for wrap in (
+        # Cache hits of the current version are answered before Flask runs.
+        partial(CachedResponses, live=live),
+        # Behind a reverse proxy, absolute URLs use the public scheme, host and prefix.
+        partial(_behind_proxies, proxies=int(app.config["PROXIES"])),
+        # Static files before Flask (no routing, no hooks), with validators for 304s; not by
+        # Granian, which cannot add headers to the files it serves (see server.serving).
+        partial(
+            SharedDataMiddleware, exports={"/static": str(STATIC_DIR)}, cache_timeout=STATIC_MAX_AGE
+        ),
+        # Outermost: every response, static files, cache hits and errors included.
+        SecurityHeaders,
+    ):
+        app.wsgi_app = wrap(app.wsgi_app)  # type: ignore[method-assign]
+    log.info("serving data version %s (base %s)", store.data_version, store.base_uri)
+    return app
+
+
+def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
+    """Settings in layers: defaults, then the environment, then ``config``."""
     app.config.from_mapping(settings.from_environment())
     if config:
         app.config.from_mapping(config)
     # Once, now: relative paths mean the directory the service was started from.
     app.config.from_mapping(settings.resolve_paths(app.config))
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
-    live = _live_data(app.config)
-    app.extensions[LIVE_EXTENSION] = live
-    _serve_one_version_per_request(app, live)
-    app.wsgi_app = CachedResponses(app.wsgi_app, live)  # type: ignore[method-assign]
-    proxies = int(app.config["PROXIES"])
-    if proxies:
-        # Behind a reverse proxy, absolute URLs use the public scheme, host and prefix.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
-        )
-    # Static files are answered before Flask (no routing, no hooks), with validators for 304s;
-    # not by Granian, which cannot add headers to the files it serves (see server.serving).
-    app.wsgi_app = SharedDataMiddleware(  # type: ignore[method-assign]
-        app.wsgi_app, {"/static": str(STATIC_DIR)}, cache_timeout=STATIC_MAX_AGE
-    )
-    # Outermost: every response, static files, cache hits and errors included.
-    app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
 
-    store = live.current.store
-    app.config["PREFIXES"] = project_prefixes(store.base_uri)
-    app.extensions["ftkg.examples"] = examples.load_all(Path(app.config["SOURCE_DIR"]) / "queries")
 
-    # Registered before CORS and compression: after-request hooks run in reverse order, so
-    # what is kept is the response as sent, CORS headers and content coding included.
-    caching.install_response_cache(app)
-    # Reads are public: any origin may call them (Fetch standard's CORS protocol).
-    cors.install(app)
-    # Compressed when the client accepts it; streamed responses are compressed as they go.
+def _behind_proxies(wsgi_app: WSGIApplication, proxies: int) -> WSGIApplication:
+    """Trust ``proxies`` reverse proxies' X-Forwarded-* headers (none: the app as it is)."""
+    if not proxies:
+        return wsgi_app
+    return ProxyFix(wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
+
+
+def _compression(app: Flask) -> None:
+    """Compress responses the client accepts compressed, streamed ones as they go."""
     app.config.setdefault("COMPRESS_MIMETYPES", _compressible())
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip", "deflate"])
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip", "deflate"])
@@ -118,6 +161,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return response
         return compress.after_request(response)
 
+
+def _rate_limits(app: Flask) -> None:
     limits.install(
         app,
         [
@@ -127,37 +172,38 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ],
     )
 
+
+def _reader_language(app: Flask) -> None:
     @app.context_processor
     def reader() -> dict[str, Any]:
-        # Every page speaks the reader's language; views may still pass their own.
         lang = reader_language()
         return {"lang": lang, "words": WORDS[lang]}
 
     app.add_template_filter(outbound)
-    register_error_handlers(app, {404: not_found.page})
-    app.register_blueprint(home.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(sparql.bp)
-    app.register_blueprint(graph_store.bp)
-    app.register_blueprint(entities.bp)
-    app.register_blueprint(browse.bp)
-    app.register_blueprint(completeness.bp)
-    app.register_blueprint(maps.bp)
-    app.register_blueprint(programme.bp)
-    app.register_blueprint(ontology_docs.bp)
-    app.register_blueprint(dumps.bp)
-    app.register_blueprint(void.bp)
-    app.register_blueprint(catalog.bp)
-    app.register_blueprint(crawlers.bp)
-    app.register_blueprint(search.bp)
-    app.register_blueprint(reconcile.bp)
-    app.register_blueprint(reconcile_draft.bp)
-    app.register_blueprint(openapi.bp)
-    caching.install(app)
-    downloads.install(app)
-    _describedby(app)
-    log.info("serving data version %s (base %s)", store.data_version, store.base_uri)
-    return app
+
+
+def _blueprints(app: Flask) -> None:
+    for surface in (
+        home,
+        health,
+        sparql,
+        graph_store,
+        entities,
+        browse,
+        completeness,
+        maps,
+        programme,
+        ontology_docs,
+        dumps,
+        void,
+        catalog,
+        crawlers,
+        search,
+        reconcile,
+        reconcile_draft,
+        openapi,
+    ):
+        app.register_blueprint(surface.bp)
 
 
 def _describedby(app: Flask) -> None:
@@ -213,24 +259,24 @@ def _live_data(config: Mapping[str, Any]) -> LiveData:
     return live
 
 
-def _serve_one_version_per_request(app: Flask, live: LiveData) -> None:
+def _serve_one_version_per_request(app: Flask, *, live: LiveData) -> None:
     """Each request reads one version from start to end, streamed body included."""
 
     @app.before_request
     def use_current_version() -> None:
-        if VERSION_KEY not in g:
-            g.setdefault(VERSION_KEY, live.acquire())
+        if not holds_version():
+            hold_version(live.acquire())
 
     @app.after_request
     def release_when_sent(response: Response) -> Response:
-        version = g.pop(VERSION_KEY, None)
+        version = let_go_of_version()
         if version is not None:
             response.call_on_close(lambda: live.release(version))
         return response
 
     @app.teardown_request
     def release_on_failure(_error: BaseException | None) -> None:
-        version = g.pop(VERSION_KEY, None)
+        version = let_go_of_version()
         if version is not None:
             live.release(version)
 

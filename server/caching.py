@@ -26,11 +26,19 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.http import is_resource_modified
 
 from server.response_cache import CachedResponse, ResponseCache
-from server.web import knowledge_store, served
+from server.web import (
+    body_digest,
+    cache_key,
+    knowledge_store,
+    note_body_digest,
+    note_cache_key,
+    served,
+    take_cache_key,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -42,14 +50,12 @@ EXEMPT_ENDPOINTS = {"dumps.file", "dumps.latest", "health.health", "health.ready
 MAX_AGE = 300
 # Headers that belong to one exchange, never replayed from the response cache.
 PER_CLIENT_HEADERS = {"date", "set-cookie", "retry-after", "x-cache"}
-CACHE_KEY = "ftkg_cache_key"
 # A query sent by POST (SPARQL 1.1 Protocol §2.1.2, §2.1.3; YASGUI's default, and the only
 # way for long queries) is as safe as one sent by GET, so its answer is kept too, keyed by
 # the body's digest. Bodies up to this size are read ahead for that; larger ones are not kept.
 QUERY_PATHS = frozenset({"/sparql"})
 QUERY_BODY_TYPES = frozenset({"application/x-www-form-urlencoded", "application/sparql-query"})
 MAX_KEPT_BODY = 64 * 1024
-BODY_DIGEST = "ftkg.body_digest"
 # What a 304 carries (RFC 9110 §15.4.5): the fields it must repeat from the 200, and the
 # headers each exchange gets whatever its status (CORS, the rate limit's count). The rest
 # describes a body the 304 does not have.
@@ -64,7 +70,7 @@ VALIDATOR_BYTES = 4 * 2**20
 def read_query_body(environ: WSGIEnvironment) -> bool:
     """For a query sent by POST, read its body ahead, leave it readable again for the app, and
     note its digest in ``environ``; whether the request's answer can be kept."""
-    if BODY_DIGEST in environ:
+    if body_digest(environ) is not None:
         return True
     if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") not in QUERY_PATHS:
         return False
@@ -78,7 +84,7 @@ def read_query_body(environ: WSGIEnvironment) -> bool:
     body = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
-    environ[BODY_DIGEST] = hashlib.sha256(body).hexdigest()
+    note_body_digest(environ, hashlib.sha256(body).hexdigest())
     return True
 
 
@@ -89,6 +95,7 @@ def representation_etag(data_version: str, environ: WSGIEnvironment | None = Non
     before Flask, derives exactly the same value.
     """
     environ = request.environ if environ is None else environ
+    digest = body_digest(environ)
     identity = "\n".join(
         [
             data_version,
@@ -97,8 +104,8 @@ def representation_etag(data_version: str, environ: WSGIEnvironment | None = Non
             environ.get("QUERY_STRING", ""),
             # Empty for GET; for a query sent by POST, what it asked (the same bytes mean
             # different things as a form and as a bare query).
-            environ.get(BODY_DIGEST, ""),
-            environ.get("CONTENT_TYPE", "") if BODY_DIGEST in environ else "",
+            digest or "",
+            environ.get("CONTENT_TYPE", "") if digest is not None else "",
         ]
         + [environ.get(f"HTTP_{name.upper().replace('-', '_')}", "") for name in NEGOTIATED]
     )
@@ -222,7 +229,7 @@ def _cached_response(etag: str) -> Response | None:
     key = response_cache_key(etag, request.environ)
     kept = responses.get(key)
     if kept is None:
-        g.setdefault(CACHE_KEY, key)
+        note_cache_key(key)
         return None
     response = Response(kept.body, status=kept.status, headers=list(kept.headers))
     response.headers["X-Cache"] = "hit"
@@ -231,7 +238,7 @@ def _cached_response(etag: str) -> Response | None:
 
 def _keep(response: Response) -> Response:
     """Put a finished 200 response in the version's cache; a streamed one once fully sent."""
-    key = g.pop(CACHE_KEY, None)
+    key = take_cache_key()
     if key is None or response.status_code != 200 or response.direct_passthrough:
         return response
     responses = served().responses
@@ -273,12 +280,12 @@ def install_response_cache(app: Flask) -> None:
     def keep(response: Response) -> Response:
         if _cacheable() and response.status_code == 200:
             fields = _not_modified_fields(response)
-            key = g.get(CACHE_KEY) or response_cache_key(
+            key = cache_key() or response_cache_key(
                 representation_etag(knowledge_store().data_version), request.environ
             )
             _validators().put(key, CachedResponse(304, fields, b""))
             if _conditional() and not _modified(fields):
-                g.pop(CACHE_KEY, None)
+                take_cache_key()
                 _as_not_modified(response)
         if _cacheable() and response.status_code == 304:
             # Whichever way it was made, a 304 leaves with the same fields.

@@ -15,8 +15,10 @@ from server.pipeline.build import build as run_build
 from server.pipeline.errors import BuildError
 from server.table import render_table
 from server.version import layout
-from server.version.engine import Job, execute
+from server.version.engine import Job
+from server.version.messages import QueryRefused, ResultAborted, body_of
 from server.version.store import KnowledgeStore, StoreUnavailableError
+from server.version.workers import InProcessQueries
 
 
 def _default(name: str) -> object:
@@ -168,15 +170,11 @@ def query(file: IO[str], format_name: str, store: Path) -> None:
         graph_format=fmt.media_type if graph else None,
         prefixes=prefixes,
     )
-    messages: list[tuple] = []
-    execute(knowledge.store, job, messages.append)
-    for message in messages:
-        if message[0] == "error":
-            raise click.ClickException(message[2])
-        if message[0] == "abort":
-            raise click.ClickException(message[1])
-        if message[0] == "chunk":
-            sys.stdout.buffer.write(message[1])
+    try:
+        body = body_of(InProcessQueries(knowledge.store).run(job, deadline=float("inf")))
+    except (QueryRefused, ResultAborted) as error:
+        raise click.ClickException(str(error)) from None
+    sys.stdout.buffer.write(body)
     sys.stdout.buffer.flush()
 
 
@@ -258,6 +256,7 @@ def serve(
     """
     from server.app import create_app
     from server.serving import run
+    from server.web import live_data
 
     # The development server is one process: it holds each rate limit whole.
     config: dict[str, object] = {
@@ -276,7 +275,7 @@ def serve(
     if dev:
         app.run(host=host, port=port)
         return
-    app.extensions["ftkg.live"].close()
+    live_data(app).close()
     # The settings as the app resolved them (paths absolute), for the worker processes.
     run(app.config, host, port)
 

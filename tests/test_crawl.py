@@ -17,6 +17,7 @@ import pytest
 from conftest import BASE
 
 from server.app import create_app
+from server.web import live_data
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +44,7 @@ def _fetch(paths: list[str]) -> list[tuple[str, int]]:
 def crawl_app(built_store: Path):
     app = create_app({"TESTING": True, "STORE": str(built_store), "QUERY_WORKERS": 1})
     yield app
-    app.extensions["ftkg.live"].close()
+    live_data(app).close()
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ def listed_pages(crawl_app) -> list[str]:
 
 
 def test_the_sitemaps_list_each_entity_once_but_the_former_identifiers(crawl_app, listed_pages):
-    store = crawl_app.extensions["ftkg.live"].current.store
+    store = live_data(crawl_app).current.store
     (row,) = store.store.query(
         "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e ?p ?o "
         f'FILTER(STRSTARTS(STR(?e), "{BASE}id/")) '
@@ -76,7 +77,7 @@ def test_the_sitemaps_list_each_entity_once_but_the_former_identifiers(crawl_app
 
 
 def test_every_listed_page_names_an_entity_the_graph_describes(crawl_app, listed_pages):
-    store = crawl_app.extensions["ftkg.live"].current.store.store
+    store = live_data(crawl_app).current.store.store
     undescribed = [
         page
         for page in listed_pages

@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 from protego import Protego
 
 from server.app import create_app
+from server.web import live_data
 
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 DCT = rdflib.Namespace("http://purl.org/dc/terms/")
@@ -43,7 +44,7 @@ LICENCE = rdflib.URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence
 def harvest_app(built_store):
     app = create_app({"TESTING": True, "STORE": str(built_store), "QUERY_WORKERS": 1})
     yield app
-    app.extensions["ftkg.live"].close()
+    live_data(app).close()
 
 
 class BufferedClient(FlaskClient):
@@ -391,7 +392,7 @@ def test_a_harvester_detects_the_format_with_head(paged_server):
 def test_the_void_counts_equal_sparql_counts_on_the_store(web, harvest_app):
     graph = rdflib.Graph().parse(data=web.get("/.well-known/void").data, format="turtle")
     dataset = rdflib.URIRef(BASE + "id/dataset/french-tech-kg")
-    store = harvest_app.extensions["ftkg.live"].current.store
+    store = live_data(harvest_app).current.store
 
     def count(query: str) -> int:
         return int(next(iter(store.query(query)))["n"].value)
@@ -434,7 +435,7 @@ def void(web) -> rdflib.Graph:
 
 
 def test_each_linkset_links_iris_of_a_target_described_as_a_dataset(void, harvest_app):
-    store = harvest_app.extensions["ftkg.live"].current.store.store
+    store = live_data(harvest_app).current.store.store
     linksets = list(void.subjects(rdflib.RDF.type, VOID.Linkset))
     assert linksets
     for linkset in linksets:
@@ -455,7 +456,7 @@ def test_each_linkset_links_iris_of_a_target_described_as_a_dataset(void, harves
 
 
 def test_identifier_codes_are_property_partitions_not_linksets(void, harvest_app):
-    store = harvest_app.extensions["ftkg.live"].current.store.store
+    store = live_data(harvest_app).current.store.store
     dataset = rdflib.URIRef(BASE + "id/dataset/french-tech-kg")
     partitions = {
         void.value(p, VOID.property): int(void.value(p, VOID.triples))
@@ -535,7 +536,7 @@ def test_each_dump_parses_to_the_stores_count_and_matches_its_checksum(web, harv
     assert sidecar == f"{entry['sha256']}  {entry['file']}\n"
     fmt, compressed = FORMATS[key]
     statements = sum(1 for _ in ox.parse(gzip.decompress(body) if compressed else body, fmt))
-    statistics = harvest_app.extensions["ftkg.live"].current.store.statistics()
+    statistics = live_data(harvest_app).current.store.statistics()
     expected = sum(statistics.graph_triples.values()) if key == "nq.gz" else statistics.triples
     assert statements == expected == entry["statements"]
 
@@ -582,7 +583,7 @@ def test_every_versioned_dump_is_served_with_the_default_relative_store(
             json.loads(client.get("/dumps/?format=json").data), fetch
         )
     finally:
-        app.extensions["ftkg.live"].close()
+        live_data(app).close()
 
 
 @pytest.mark.live

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from server.version.engine import Job
+from server.version.messages import body_of
 from server.version.workers import ProcessQueries
 
 ASK = Job(
@@ -28,9 +29,7 @@ def workers(built_store: Path):
 
 
 def answer(runner: ProcessQueries) -> bytes:
-    messages = list(runner.run(ASK, deadline=time.monotonic() + 30))
-    assert messages[-1][0] == "end", messages
-    return b"".join(m[1] for m in messages if m[0] == "chunk")
+    return body_of(runner.run(ASK, deadline=time.monotonic() + 30))
 
 
 def test_a_query_right_after_an_idle_worker_was_killed_is_answered(workers):

@@ -13,7 +13,8 @@ from server import negotiation, security
 from server.errors import BadRequest, Forbidden, HttpError, NotAcceptable, ServiceUnavailable
 from server.results import write_graph
 from server.sparql import description, inspection, protocol
-from server.version.engine import Head, Job
+from server.version.engine import Job
+from server.version.messages import Answer, QueryRefused, ResultAborted, read_answer
 from server.version.workers import NoWorkerAvailable, QueryTimeout, WorkerCrashed
 from server.web import knowledge_store, query_runner
 
@@ -144,7 +145,9 @@ def _answer(job: Job) -> Response:
     deadline = now + float(current_app.config["QUERY_TIMEOUT"])
     messages = runner.run(job, deadline, now + float(current_app.config["QUEUE_TIMEOUT"]))
     try:
-        first = next(messages)
+        answer = read_answer(messages)
+    except QueryRefused as refused:
+        raise _error(refused.status, refused.message) from None
     except QueryTimeout:
         # No Retry-After: the same query would run out of time again (RFC 9110 §10.2.3).
         raise ServiceUnavailable(_timeout_message()) from None
@@ -158,16 +161,13 @@ def _answer(job: Job) -> Response:
         ) from None
     except WorkerCrashed:
         raise ServiceUnavailable("the query worker stopped while answering; retry") from None
-    if first[0] == "error":
-        _, status, message = first
-        raise _error(status, message)
-    head: Head = first[1]
+    head = answer.head
     media = next(
         f
         for f in negotiation.RESULT_FORMATS + negotiation.GRAPH_FORMATS
         if f.media_type == head.media_type
     )
-    response = Response(StreamingBody(messages), content_type=media.content_type)
+    response = Response(StreamingBody(answer), content_type=media.content_type)
     if head.limit:
         response.headers["X-Result-Limit"] = str(head.limit)
     if head.truncated:
@@ -203,16 +203,14 @@ class StreamingBody:
     was never iterated at all (a HEAD request, an early disconnect).
     """
 
-    def __init__(self, messages: Iterator[tuple[Any, ...]]) -> None:
-        self.messages = messages
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
 
     def __iter__(self) -> Iterator[bytes]:
         try:
-            for message in self.messages:
-                if message[0] == "chunk":
-                    yield message[1]
-                elif message[0] == "abort":
-                    raise IncompleteResponse(message[1])
+            yield from self.answer.chunks()
+        except ResultAborted as error:
+            raise IncompleteResponse(str(error)) from None
         except (QueryTimeout, WorkerCrashed) as error:
             # The headers are gone already: breaking the connection is the only honest signal
             # left, as a chunked response without its final chunk is an error to every client.
@@ -223,7 +221,7 @@ class StreamingBody:
 
     def close(self) -> None:
         """Release the worker."""
-        self.messages.close()  # type: ignore[attr-defined]
+        self.answer.close()
 
 
 def _description_or_editor() -> Response:

@@ -1,10 +1,7 @@
 """Evaluating one query job and serialising its result as a stream of messages.
 
 This runs where the store is: in a query worker process (``workers.py``), or in-process for
-an in-memory store. Messages, in order: ``("head", Head)`` then ``("chunk", bytes)``… then
-``("end", rows)``; or ``("error", status, message)`` instead of the head; or ``("abort",
-message)`` after the head when evaluation fails mid-stream, which the web side turns into a
-broken response rather than a silently partial one.
+an in-memory store. It reports through the messages of ``server.version.messages``.
 """
 
 from __future__ import annotations
@@ -17,8 +14,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from server import negotiation, results
+from server.version.messages import Aborted, Chunk, End, Head, Message, Refused, ResultKind
 
-Send = Callable[[tuple[Any, ...]], None]
+Send = Callable[[Message], None]
 
 
 @dataclass(frozen=True)
@@ -35,16 +33,6 @@ class Job:
     row_limit: int = 0  # 0: no limit
 
 
-@dataclass(frozen=True)
-class Head:
-    """What the web side needs before the first byte: the type, and whether it is truncated."""
-
-    kind: str  # "solutions", "boolean" or "graph"
-    media_type: str
-    truncated: bool
-    limit: int
-
-
 def _format(
     media_type: str | None, offered: tuple[negotiation.Format, ...]
 ) -> negotiation.Format | None:
@@ -53,12 +41,10 @@ def _format(
     return next((f for f in offered if f.media_type == media_type), None)
 
 
-def _not_acceptable(offered: tuple[negotiation.Format, ...], kind: str) -> tuple[Any, ...]:
+def _not_acceptable(offered: tuple[negotiation.Format, ...], kind: str) -> Refused:
     listing = ", ".join(f.media_type for f in offered)
-    return (
-        "error",
-        406,
-        f"the query returns {kind}, available as: {listing}; none of them is acceptable",
+    return Refused(
+        406, f"the query returns {kind}, available as: {listing}; none of them is acceptable"
     )
 
 
@@ -84,9 +70,9 @@ def execute(store: ox.Store, job: Job, send: Send) -> None:
         else:
             _graph(result, job, send)
     except SyntaxError as error:
-        send(("error", 400, f"invalid SPARQL query: {error.msg}"))
+        send(Refused(400, f"invalid SPARQL query: {error.msg}"))
     except (OSError, RuntimeError, ValueError, TypeError) as error:
-        send(("error", 400, f"the query could not be evaluated: {error}"))
+        send(Refused(400, f"the query could not be evaluated: {error}"))
 
 
 def _boolean(value: bool, job: Job, send: Send) -> None:
@@ -94,9 +80,9 @@ def _boolean(value: bool, job: Job, send: Send) -> None:
     if fmt is None:
         send(_not_acceptable(negotiation.RESULT_FORMATS, "a boolean (ASK)"))
         return
-    send(("head", Head("boolean", fmt.media_type, False, 0)))
-    send(("chunk", results.boolean(value, fmt)))
-    send(("end",))
+    send(Head(ResultKind.BOOLEAN, fmt.media_type, False, 0))
+    send(Chunk(results.boolean(value, fmt)))
+    send(End())
 
 
 def _solutions(solutions: ox.QuerySolutions, job: Job, send: Send) -> None:
@@ -106,14 +92,14 @@ def _solutions(solutions: ox.QuerySolutions, job: Job, send: Send) -> None:
         return
     variables = [v.value for v in solutions.variables]
     stream, truncated = _limited(iter(solutions), job.row_limit)
-    send(("head", Head("solutions", fmt.media_type, truncated, job.row_limit)))
+    send(Head(ResultKind.SOLUTIONS, fmt.media_type, truncated, job.row_limit))
     try:
         for chunk in results.write_solutions(stream, variables, fmt, truncated):
-            send(("chunk", chunk))
+            send(Chunk(chunk))
     except (OSError, RuntimeError, ValueError, TypeError) as error:
-        send(("abort", f"the query failed while its result was being sent: {error}"))
+        send(Aborted(f"the query failed while its result was being sent: {error}"))
         return
-    send(("end",))
+    send(End())
 
 
 def _limited(iterator: Iterator[Any], limit: int) -> tuple[Iterator[Any], bool]:
@@ -136,12 +122,10 @@ def _graph(triples: ox.QueryTriples, job: Job, send: Send) -> None:
         send(_not_acceptable(negotiation.GRAPH_FORMATS, "a graph (CONSTRUCT/DESCRIBE)"))
         return
     stream, truncated = _limited(iter(triples), job.row_limit)
-    send(("head", Head("graph", fmt.media_type, truncated, job.row_limit)))
+    send(Head(ResultKind.GRAPH, fmt.media_type, truncated, job.row_limit))
     try:
-        results.write_graph(
-            stream, fmt, job.prefixes, lambda chunk: send(("chunk", chunk)), truncated
-        )
+        results.write_graph(stream, fmt, job.prefixes, lambda chunk: send(Chunk(chunk)), truncated)
     except (OSError, RuntimeError, ValueError, TypeError) as error:
-        send(("abort", f"the query failed while its result was being sent: {error}"))
+        send(Aborted(f"the query failed while its result was being sent: {error}"))
         return
-    send(("end",))
+    send(End())

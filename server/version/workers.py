@@ -19,13 +19,13 @@ import multiprocessing
 import queue
 import threading
 import time
-from collections.abc import Iterator
 from multiprocessing.connection import Connection
-from typing import Any, Protocol
+from typing import Protocol
 
 import pyoxigraph as ox
 
 from server.version.engine import Job, execute
+from server.version.messages import Message, Messages, Ready, is_last
 
 log = logging.getLogger(__name__)
 _CONTEXT = multiprocessing.get_context("spawn")
@@ -54,9 +54,7 @@ class WorkerCrashed(Exception):
 class QueryRunner(Protocol):
     """Something that answers jobs as a stream of engine messages."""
 
-    def run(
-        self, job: Job, deadline: float, wait_until: float | None = None
-    ) -> Iterator[tuple[Any, ...]]:
+    def run(self, job: Job, deadline: float, wait_until: float | None = None) -> Messages:
         """The messages of ``job``; raise if ``deadline`` (time.monotonic) passes first, or
         if no worker is free by ``wait_until``."""
         ...
@@ -69,7 +67,7 @@ class QueryRunner(Protocol):
 def _worker_main(connection: Connection, store_path: str) -> None:
     """The worker process: open the store read-only, then answer jobs until told to stop."""
     store = ox.Store.read_only(store_path)
-    connection.send(("ready",))
+    connection.send(Ready())
     while True:
         try:
             job = connection.recv()
@@ -93,7 +91,7 @@ class _Worker:
     def wait_ready(self, timeout: float) -> bool:
         try:
             if not self.ready and self.connection.poll(timeout):
-                self.ready = self.connection.recv() == ("ready",)
+                self.ready = isinstance(self.connection.recv(), Ready)
         except (EOFError, OSError):
             return False  # it died while starting (killed, or the store vanished)
         return self.ready
@@ -121,7 +119,7 @@ def _drained(connection: Connection, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     try:
         while (remaining := deadline - time.monotonic()) > 0 and connection.poll(remaining):
-            if connection.recv()[0] in {"end", "error", "abort"}:
+            if is_last(connection.recv()):
                 return True
     except (EOFError, OSError):
         return False
@@ -208,9 +206,7 @@ class ProcessQueries:
                 self._busy_until[worker] = job_deadline
             return worker
 
-    def run(
-        self, job: Job, deadline: float, wait_until: float | None = None
-    ) -> Iterator[tuple[Any, ...]]:
+    def run(self, job: Job, deadline: float, wait_until: float | None = None) -> Messages:
         """Send ``job`` to an idle worker and yield its messages until the last one.
 
         Waiting for a free worker stops at ``wait_until``: under overload a quick 503 with
@@ -227,10 +223,10 @@ class ProcessQueries:
                     if remaining <= 0 or not worker.connection.poll(remaining):
                         raise QueryTimeout()
                     try:
-                        message = worker.connection.recv()
+                        message: Message = worker.connection.recv()
                     except (EOFError, OSError):
                         raise WorkerCrashed() from None
-                    if message[0] in {"end", "error", "abort"}:
+                    if is_last(message):
                         finished = True
                     started = True
                     yield message
@@ -285,11 +281,9 @@ class InProcessQueries:
         """No worker processes."""
         return []
 
-    def run(
-        self, job: Job, deadline: float, wait_until: float | None = None
-    ) -> Iterator[tuple[Any, ...]]:
+    def run(self, job: Job, deadline: float, wait_until: float | None = None) -> Messages:
         """The job's messages, computed here (no deadline can interrupt pyoxigraph)."""
-        messages: list[tuple[Any, ...]] = []
+        messages: list[Message] = []
         execute(self.store, job, messages.append)
         yield from messages
 
