@@ -40,6 +40,7 @@ serve: build
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # The browser tests drive Debian's Chromium; install it when missing (needs root, as in CI).
 browser:

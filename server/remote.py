@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.error import HTTPError, URLError
 
 import pyoxigraph as ox
@@ -190,7 +190,9 @@ class RemoteStore:
             g = row["g"] if row["g"] is not None else graph_name
             if g is None:
                 g = ox.DefaultGraph()
-            quad = ox.Quad(s, p, o, g)
+            # A literal given as the subject matches nothing: every s here is an IRI or a
+            # blank node.
+            quad = ox.Quad(cast(ox.NamedNode | ox.BlankNode, s), p, o, g)
             quads.setdefault((str(s), str(p), str(o), str(g)), quad)
             if isinstance(o, ox.BlankNode) and row["bp"] is not None:
                 inner = ox.Quad(o, row["bp"], own(row["bo"]), ox.DefaultGraph())

@@ -13,7 +13,7 @@ import functools
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import IO, Any, cast
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -254,7 +254,8 @@ def write_graph(
         options["prefixes"] = prefixes
     if truncated and fmt in (negotiation.TURTLE, negotiation.N_TRIPLES):
         sink.write(f"# {TRUNCATED_GRAPH}\n".encode())
-    ox.serialize(triples, sink, negotiation.OX_RDF[fmt], **options)
+    # pyoxigraph writes to anything with write(); its stubs ask for a binary file.
+    ox.serialize(triples, cast(IO[bytes], sink), negotiation.OX_RDF[fmt], **options)
     sink.flush()
 
 

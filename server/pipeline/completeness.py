@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from server.datasets import COMPLETENESS_METRIC as METRIC
 from server.pipeline.geography import RDF_TYPE, RDFS_LABEL, NQuadsWriter
+from server.terms import solutions
 
 GRAPH = "graph/completeness"
 DQV = "http://www.w3.org/ns/dqv#"
@@ -69,7 +70,7 @@ def count(quads: list[ox.Quad], base_uri: str) -> list[RosterCount]:
     """Every roster of the curated data with its announced and present holders."""
     store = ox.Store()
     store.bulk_extend(quads)
-    rows = store.query(_ROSTERS, base_iri=base_uri, use_default_graph_as_union=True)
+    rows = solutions(store.query(_ROSTERS, base_iri=base_uri, use_default_graph_as_union=True))
     counts = []
     for row in rows:
         announced = row["announced"]

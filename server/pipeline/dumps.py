@@ -12,14 +12,15 @@ from __future__ import annotations
 import gzip
 import hashlib
 import multiprocessing
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol, cast
 
 import pyoxigraph as ox
 
+from server.terms import solutions
 from server.version.manifest import DumpFile, write_dumps_table
 
 GEOGRAPHY_GRAPH = "graph/official-geography"
@@ -164,10 +165,12 @@ def _write_stream(
 ) -> int:
     """Serialise the dump into ``out``; return how many statements it holds."""
     fmt = getattr(ox.RdfFormat, spec.format)
-    options = {"prefixes": prefixes} if spec.format == "TURTLE" else {}
+    shown = prefixes if spec.format == "TURTLE" else None
+    # pyoxigraph writes to anything with write(); its stubs ask for a binary file.
+    output = cast(IO[bytes], out)
     if spec.dataset == "french-tech-kg" and not spec.named_graphs:
         # The whole union: Oxigraph's own dump, in Rust from end to end.
-        store.dump(out, fmt, from_graph=ox.DefaultGraph(), **options)
+        store.dump(output, fmt, from_graph=ox.DefaultGraph(), prefixes=shown)
         return _count(store, None)
     if spec.dataset == "french-tech-kg":
         # Every named graph, none of the union copy: each graph dumped as N-Triples by
@@ -175,23 +178,25 @@ def _write_stream(
         # so " .\n" ends a statement and nothing else).
         total = 0
         for graph in sorted(store.named_graphs(), key=lambda g: g.value):
-            lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+            lines = cast(bytes, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph))
             out.write(lines.replace(b" .\n", f" {graph} .\n".encode()))
             total += _count(store, graph)
         return total
     counter = _Counting(_statements(store, spec, base_uri))
-    ox.serialize(counter, out, fmt, **options)
+    ox.serialize(cast(Iterable[ox.Triple], counter), output, fmt, prefixes=shown)
     return counter.count
 
 
-def _count(store: ox.Store, graph: ox.NamedNode | None) -> int:
+def _count(store: ox.Store, graph: ox.NamedNode | ox.BlankNode | None) -> int:
     if graph is None:
         query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-        (row,) = store.query(query)
+        (row,) = solutions(store.query(query))
     else:
-        (row,) = store.query(
-            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-            substitutions={ox.Variable("g"): graph},
+        (row,) = solutions(
+            store.query(
+                "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+                substitutions={ox.Variable("g"): graph},
+            )
         )
     return int(row["n"].value)
 

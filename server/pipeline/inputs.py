@@ -12,6 +12,7 @@ import pyoxigraph as ox
 
 from server.namespaces import ontology_iri
 from server.pipeline.errors import BuildError
+from server.terms import term_value
 
 ONTOLOGY_DIR = "ontology"
 DATA_DIR = "data"
@@ -60,11 +61,11 @@ class ParsedInputs:
         """
         found = set()
         for quad, origin in zip(self.quads, self.origins, strict=True):
-            if quad.subject.value != subject:
+            if term_value(quad.subject) != subject:
                 continue
             if predicate is not None and quad.predicate.value != predicate:
                 continue
-            if value is not None and quad.object.value != value:
+            if value is not None and term_value(quad.object) != value:
                 continue
             found.add(self.files[origin].path)
         return sorted(found)
@@ -117,7 +118,7 @@ def _generator_of(path: Path) -> str | None:
         raise BuildError(
             f"{path}: unknown generator {name!r}; known: {', '.join(sorted(GENERATORS))}"
         )
-    return name
+    return str(name)
 
 
 def content_hash(files: Iterable[InputFile], root: Path, base_uri: str) -> str:
@@ -154,9 +155,10 @@ def _parse_one(item: InputFile, base_uri: str, root: Path) -> Iterator[ox.Quad]:
             if item.graph is not None:
                 yield ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(item.graph))
             elif isinstance(quad.graph_name, ox.DefaultGraph):
-                line = locate_line(item.path, quad.subject.value, base_uri)
+                subject = term_value(quad.subject)
+                line = locate_line(item.path, subject, base_uri)
                 raise BuildError(
-                    f"{name}:{line}: the triple <{quad.subject.value}> <{quad.predicate.value}> … "
+                    f"{name}:{line}: the triple <{subject}> <{quad.predicate.value}> … "
                     "is outside any GRAPH block; put it in the named graph of the source that "
                     "states it"
                 )

@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from server.pipeline.errors import BuildError
 from server.pipeline.inputs import ParsedInputs, locate_line
+from server.terms import Term, term_value
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 SKOS_NOTE = "http://www.w3.org/2004/02/skos/core#editorialNote"
@@ -48,19 +49,19 @@ def check(parsed: ParsedInputs, base_uri: str) -> None:
     t = _Terms(base_uri)
     quads = parsed.quads
     editors = {
-        q.subject.value
+        term_value(q.subject)
         for q in quads
-        if q.predicate.value == PROV_DERIVED and q.object.value == base_uri + EDITORS_SOURCE
+        if q.predicate.value == PROV_DERIVED and term_value(q.object) == base_uri + EDITORS_SOURCE
     }
     _editorial_only_in_editors_graphs(parsed, t, editors)
     by_subject: dict[str, dict[str, list[ox.Quad]]] = defaultdict(lambda: defaultdict(list))
-    present: set[tuple[str, str, ox.Term, str]] = set()
+    present: set[tuple[str, str, Term, str]] = set()
     for q in quads:
-        by_subject[q.subject.value][q.predicate.value].append(q)
-        present.add((q.subject.value, q.predicate.value, q.object, q.graph_name.value))
+        by_subject[term_value(q.subject)][q.predicate.value].append(q)
+        present.add((term_value(q.subject), q.predicate.value, q.object, term_value(q.graph_name)))
     judged: dict[tuple[str, ...], str] = {}
     for subject, properties in by_subject.items():
-        types = {q.object.value for q in properties.get(RDF + "type", [])}
+        types = {term_value(q.object) for q in properties.get(RDF + "type", [])}
         if t.ftkg("Claim") in types:
             _check_claim(parsed, base_uri, subject, properties, present, t)
             _check_judged_once(parsed, base_uri, subject, properties, judged, t)
@@ -114,17 +115,17 @@ def _editorial_only_in_editors_graphs(parsed: ParsedInputs, t: _Terms, editors: 
     judging_predicates = {SKOS_NOTE, t.ftkg("confidence"), t.ftkg("rationale")}
     judging_types = {t.ftkg(n) for n in ("Claim", "Disagreement", "Roster")}
     for q in parsed.quads:
-        graph = q.graph_name.value
+        graph = term_value(q.graph_name)
         if graph in editors or graph == t.base + "ontology":
             continue
         judging = q.predicate.value in judging_predicates or (
-            q.predicate.value == RDF + "type" and q.object.value in judging_types
+            q.predicate.value == RDF + "type" and term_value(q.object) in judging_types
         )
         if judging:
             _fail(
                 parsed,
                 t.base,
-                q.subject.value,
+                term_value(q.subject),
                 q.predicate.value,
                 f"<{q.predicate.value}> is an editors' judgement, but it is in the graph "
                 f"<{graph}>, which holds only what its source states; move it to the editors' "
@@ -132,7 +133,7 @@ def _editorial_only_in_editors_graphs(parsed: ParsedInputs, t: _Terms, editors: 
             )
 
 
-def _one(properties: dict[str, list[ox.Quad]], predicate: str) -> ox.Term | None:
+def _one(properties: dict[str, list[ox.Quad]], predicate: str) -> Term | None:
     values = properties.get(predicate, [])
     return values[0].object if len(values) == 1 else None
 
@@ -142,7 +143,7 @@ def _check_claim(
     base: str,
     claim: str,
     properties: dict[str, list[ox.Quad]],
-    present: set[tuple[str, str, ox.Term, str]],
+    present: set[tuple[str, str, Term, str]],
     t: _Terms,
 ) -> None:
     graph = _one(properties, t.ftkg("statedIn"))
@@ -151,15 +152,15 @@ def _check_claim(
     obj = _one(properties, RDF + "object")
     if graph is None or subject is None or predicate is None or obj is None:
         return  # the shapes report a missing or repeated part with its own message
-    if (subject.value, predicate.value, obj, graph.value) not in present:
+    if (term_value(subject), term_value(predicate), obj, term_value(graph)) not in present:
         _fail(
             parsed,
             base,
             claim,
             RDF + "object",
-            f"the claim's triple <{subject.value}> <{predicate.value}> {obj} is not in the "
-            f"graph <{graph.value}> it names (ftkg:statedIn); point the claim at a statement the "
-            "source really makes",
+            f"the claim's triple <{term_value(subject)}> <{term_value(predicate)}> {obj} is not "
+            f"in the graph <{term_value(graph)}> it names (ftkg:statedIn); point the claim at a "
+            "statement the source really makes",
         )
     if t.ftkg("confidence") in properties and t.ftkg("rationale") not in properties:
         _fail(
@@ -174,8 +175,8 @@ def _check_claim(
 def _check_disagreement(
     parsed: ParsedInputs, base: str, node: str, properties: dict[str, list[ox.Quad]], t: _Terms
 ) -> None:
-    competing = {q.object.value for q in properties.get(t.ftkg("competingClaim"), [])}
-    preferred = [q.object.value for q in properties.get(t.ftkg("preferredClaim"), [])]
+    competing = {term_value(q.object) for q in properties.get(t.ftkg("competingClaim"), [])}
+    preferred = [term_value(q.object) for q in properties.get(t.ftkg("preferredClaim"), [])]
     verdict = _one(properties, t.ftkg("verdict"))
     for claim in preferred:
         if claim not in competing:
@@ -186,7 +187,7 @@ def _check_disagreement(
                 t.ftkg("preferredClaim"),
                 f"the preferred claim <{claim}> is not one of the disagreement's competing claims",
             )
-    decided = verdict is not None and verdict.value == t.id("verdict/one-is-right")
+    decided = verdict is not None and term_value(verdict) == t.id("verdict/one-is-right")
     if decided and not preferred:
         _fail(
             parsed,
@@ -209,11 +210,11 @@ def _check_lineage(
     parsed: ParsedInputs, base: str, node: str, properties: dict[str, list[ox.Quad]], t: _Terms
 ) -> None:
     kind = _one(properties, t.ftkg("lineageKind"))
-    before = {q.object.value for q in properties.get(t.ftkg("predecessor"), [])}
-    after = {q.object.value for q in properties.get(t.ftkg("successor"), [])}
+    before = {term_value(q.object) for q in properties.get(t.ftkg("predecessor"), [])}
+    after = {term_value(q.object) for q in properties.get(t.ftkg("successor"), [])}
     if kind is None:
         return
-    if kind.value == t.id("lineage/renaming"):
+    if term_value(kind) == t.id("lineage/renaming"):
         if not before & after:
             _fail(
                 parsed,
@@ -230,9 +231,9 @@ def _check_lineage(
                 t.ftkg("lineageKind"),
                 "a renaming gives the former name (ftkg:formerName) and the new one (ftkg:newName)",
             )
-    elif kind.value == t.id("lineage/merger") and len(before) < 2:
+    elif term_value(kind) == t.id("lineage/merger") and len(before) < 2:
         _fail(parsed, base, node, t.ftkg("predecessor"), "a merger has two predecessors or more")
-    elif kind.value == t.id("lineage/split") and len(after) < 2:
+    elif term_value(kind) == t.id("lineage/split") and len(after) < 2:
         _fail(parsed, base, node, t.ftkg("successor"), "a split has two successors or more")
 
 

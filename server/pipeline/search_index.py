@@ -22,6 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from server.kinds import KINDS, OTHER_IMPORTANCE, kind_name, kind_of
+from server.terms import term_value
 from server.text import normalise
 from server.version import layout
 
@@ -110,7 +111,7 @@ def _pairs(store: ox.Store, predicate: ox.NamedNode) -> Iterator[tuple[str, ox.Q
     """Every (subject IRI, quad) of ``predicate`` in the default graph: one scan per predicate,
     forty times faster than asking each of 40,000 entities in turn."""
     for quad in store.quads_for_pattern(None, predicate, None, ox.DefaultGraph()):
-        yield quad.subject.value, quad
+        yield term_value(quad.subject), quad
 
 
 def collect(store: ox.Store, base_uri: str) -> dict[str, _Entity]:
@@ -131,7 +132,7 @@ def collect(store: ox.Store, base_uri: str) -> dict[str, _Entity]:
                     entity.labels.setdefault(name.language or "", name.value)
     for subject, quad in _pairs(store, RDF_TYPE):
         if subject in entities:
-            entities[subject].types.add(quad.object.value)
+            entities[subject].types.add(term_value(quad.object))
     # A former commune shares the URL kind of the communes (id/commune/{old code}) but is not
     # one: a spreadsheet's "Saint-Denis" means the living commune, never one merged away.
     former = base_uri + "ontology#FormerCommune"
@@ -139,21 +140,23 @@ def collect(store: ox.Store, base_uri: str) -> dict[str, _Entity]:
         del entities[subject]
     for subject, quad in _pairs(store, DESCRIPTION):
         if subject in entities and isinstance(quad.object, ox.Literal):
-            entities[subject].description.setdefault(quad.object.language or "", quad.object.value)
+            entities[subject].description.setdefault(
+                quad.object.language or "", term_value(quad.object)
+            )
     for subject, quad in _pairs(store, INSEE_CODE):
         if subject in entities:
-            entities[subject].insee_code = quad.object.value
+            entities[subject].insee_code = term_value(quad.object)
     for subject, quad in _pairs(store, POSTAL_CODE):
         if subject in entities:
-            entities[subject].postal_codes.add(quad.object.value)
+            entities[subject].postal_codes.add(term_value(quad.object))
     _add_containers(store, entities, prefix)
     _add_populations(store, entities, base_uri)
     _add_successors(store, entities, base_uri)
     ontology = base_uri + "ontology#"
-    for predicate in ("awardee", "awardTerritory"):
-        for _, quad in _pairs(store, ox.NamedNode(ontology + predicate)):
-            if quad.object.value in entities:
-                entities[quad.object.value].holds_label = True
+    for award_link in ("awardee", "awardTerritory"):
+        for _, quad in _pairs(store, ox.NamedNode(ontology + award_link)):
+            if term_value(quad.object) in entities:
+                entities[term_value(quad.object)].holds_label = True
     return entities
 
 
@@ -166,17 +169,17 @@ def _add_containers(store: ox.Store, entities: dict[str, _Entity], prefix: str) 
         if kind == "region" and entity.insee_code:
             entity.regions.add(entity.insee_code)
     for subject, quad in _pairs(store, SUBDIVISION_OF):
-        entity = entities.get(subject)
-        container = quad.object.value[len(prefix) :]
-        if entity is None or not quad.object.value.startswith(prefix):
+        contained = entities.get(subject)
+        container = term_value(quad.object)[len(prefix) :]
+        if contained is None or not term_value(quad.object).startswith(prefix):
             continue
         if kind_of(container) == "departement":
-            entity.departements.add(container.split("/", 1)[1])
+            contained.departements.add(container.split("/", 1)[1])
         elif kind_of(container) == "region":
-            entity.regions.add(container.split("/", 1)[1])
+            contained.regions.add(container.split("/", 1)[1])
     for subject, quad in _pairs(store, DIRECT_SUBDIVISION_OF):
-        parent, child = entities.get(quad.object.value), entities.get(subject)
-        is_epci = kind_of(quad.object.value[len(prefix) :]) == "epci"
+        parent, child = entities.get(term_value(quad.object)), entities.get(subject)
+        is_epci = kind_of(term_value(quad.object)[len(prefix) :]) == "epci"
         if parent is not None and child is not None and is_epci:
             parent.departements |= child.departements
             parent.regions |= child.regions
@@ -189,11 +192,11 @@ def _add_populations(store: ox.Store, entities: dict[str, _Entity], base_uri: st
     figures = {
         subject
         for subject, quad in _pairs(store, ox.NamedNode(ontology + "quantityKind"))
-        if quad.object.value == population
+        if term_value(quad.object) == population
     }
 
     def values(predicate: ox.NamedNode) -> dict[str, str]:
-        return {s: q.object.value for s, q in _pairs(store, predicate) if s in figures}
+        return {s: term_value(q.object) for s, q in _pairs(store, predicate) if s in figures}
 
     of = values(ox.NamedNode(ontology + "figureOf"))
     value = values(RDF_VALUE)
@@ -227,16 +230,16 @@ def _add_successors(store: ox.Store, entities: dict[str, _Entity], base_uri: str
 
     for subject, quad in _pairs(store, DCT_REPLACED_BY):
         if may_end(subject) and isinstance(quad.object, ox.NamedNode):
-            entities[subject].successors.add(quad.object.value)
+            entities[subject].successors.add(term_value(quad.object))
     for subject, quad in _pairs(store, DCT_REPLACES):
-        if may_end(quad.object.value) and isinstance(quad.subject, ox.NamedNode):
-            entities[quad.object.value].successors.add(subject)
+        if may_end(term_value(quad.object)) and isinstance(quad.subject, ox.NamedNode):
+            entities[term_value(quad.object)].successors.add(subject)
     ontology = base_uri + "ontology#"
     before: dict[str, set[str]] = {}
     after: dict[str, set[str]] = {}
     for side, predicate in ((before, "predecessor"), (after, "successor")):
         for event, quad in _pairs(store, ox.NamedNode(ontology + predicate)):
-            side.setdefault(event, set()).add(quad.object.value)
+            side.setdefault(event, set()).add(term_value(quad.object))
     for event, predecessors in before.items():
         successors = after.get(event, set())
         for ended in predecessors - successors:

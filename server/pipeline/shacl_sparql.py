@@ -19,6 +19,7 @@ import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
 from server.pipeline.errors import BuildError
+from server.terms import solutions
 
 # Constraint parameters this compiler understands, on property shapes and node shapes.
 PROPERTY_PARAMETERS = {
@@ -97,16 +98,15 @@ class _Compiler:
                 parts.append(f"(isLiteral({var}) && DATATYPE({var}) = {datatype.n3()})")
         kind = g.value(shape, SH.nodeKind)
         if kind is not None:
-            parts.append(
-                {
-                    SH.IRI: f"isIRI({var})",
-                    SH.Literal: f"isLiteral({var})",
-                    SH.BlankNode: f"isBlank({var})",
-                    SH.BlankNodeOrIRI: f"(isIRI({var}) || isBlank({var}))",
-                    SH.IRIOrLiteral: f"(isIRI({var}) || isLiteral({var}))",
-                    SH.BlankNodeOrLiteral: f"(isBlank({var}) || isLiteral({var}))",
-                }[kind]
-            )
+            kinds: dict[rdflib.term.Node, str] = {
+                SH.IRI: f"isIRI({var})",
+                SH.Literal: f"isLiteral({var})",
+                SH.BlankNode: f"isBlank({var})",
+                SH.BlankNodeOrIRI: f"(isIRI({var}) || isBlank({var}))",
+                SH.IRIOrLiteral: f"(isIRI({var}) || isLiteral({var}))",
+                SH.BlankNodeOrLiteral: f"(isBlank({var}) || isLiteral({var}))",
+            }
+            parts.append(kinds[kind])
         pattern = g.value(shape, SH.pattern)
         if pattern is not None:
             flags = g.value(shape, SH.flags)
@@ -147,7 +147,7 @@ class _Compiler:
 
     def check_parameters(self, shape: rdflib.term.Node, allowed: set[rdflib.URIRef]) -> None:
         for predicate in set(self.g.predicates(shape, None)):
-            if predicate.startswith(str(SH)) and predicate not in allowed:
+            if str(predicate).startswith(str(SH)) and predicate not in allowed:
                 raise BuildError(
                     f"shape {self.name(shape)} uses {predicate}, which the SPARQL validator "
                     "does not implement; implement it in server/pipeline/shacl_sparql.py"
@@ -214,7 +214,7 @@ class _Compiler:
                 self.check_parameters(option, PROPERTY_PARAMETERS)
                 sparql_path, _ = self.path(option)
                 condition = self.value_conforms("?v", option)
-                minimum = int(self.g.value(option, SH.minCount) or 0)
+                minimum = _integer(self.g.value(option, SH.minCount) or 0)
                 if minimum > 1:
                     raise BuildError(f"{shape_name}: sh:or alternatives support sh:minCount 1 only")
                 filter_ = f" FILTER({condition})" if condition else ""
@@ -239,18 +239,18 @@ class _Compiler:
             return Check(shape_name, component, shown, message, query)
 
         minimum = g.value(shape, SH.minCount)
-        if minimum is not None and int(minimum) > 0:
+        if minimum is not None and _integer(minimum) > 0:
             yield check(
                 "MinCountConstraintComponent",
                 f"SELECT ?focus WHERE {{ {target} OPTIONAL {{ ?focus {path} ?v }} }} "
-                f"GROUP BY ?focus HAVING(COUNT(DISTINCT ?v) < {int(minimum)})",
+                f"GROUP BY ?focus HAVING(COUNT(DISTINCT ?v) < {_integer(minimum)})",
             )
         maximum = g.value(shape, SH.maxCount)
         if maximum is not None:
             yield check(
                 "MaxCountConstraintComponent",
                 f"SELECT ?focus WHERE {{ {target} ?focus {path} ?v }} "
-                f"GROUP BY ?focus HAVING(COUNT(DISTINCT ?v) > {int(maximum)})",
+                f"GROUP BY ?focus HAVING(COUNT(DISTINCT ?v) > {_integer(maximum)})",
             )
         if g.value(shape, SH.uniqueLang) == rdflib.Literal(True):
             yield check(
@@ -268,7 +268,7 @@ class _Compiler:
                     "QualifiedMinCountConstraintComponent",
                     f"SELECT ?focus WHERE {{ {target} "
                     f"OPTIONAL {{ ?focus {path} ?v FILTER({condition}) }} }} "
-                    f"GROUP BY ?focus HAVING(COUNT(DISTINCT ?v) < {int(least)})",
+                    f"GROUP BY ?focus HAVING(COUNT(DISTINCT ?v) < {_integer(least)})",
                 )
         # Every value constraint of the property shape itself, one check per component, so a
         # result names the component that fails (as SHACL reports do).
@@ -284,29 +284,38 @@ class _Compiler:
             (SH.node, "NodeConstraintComponent"),
             (SH["or"], "OrConstraintComponent"),
         ):
-            if g.value(shape, parameter) is None:
+            stated = g.value(shape, parameter)
+            if stated is None:
                 continue
             single = rdflib.Graph()
-            single.add((rdflib.BNode("v"), parameter, g.value(shape, parameter)))
-            if parameter == SH.pattern and g.value(shape, SH.flags) is not None:
-                single.add((rdflib.BNode("v"), SH.flags, g.value(shape, SH.flags)))
-            condition = _Compiler(g + single).value_conforms("?v", rdflib.BNode("v"))
-            if condition is None:
+            single.add((rdflib.BNode("v"), parameter, stated))
+            flags = g.value(shape, SH.flags)
+            if parameter == SH.pattern and flags is not None:
+                single.add((rdflib.BNode("v"), SH.flags, flags))
+            constraint = _Compiler(g + single).value_conforms("?v", rdflib.BNode("v"))
+            if constraint is None:
                 continue
             yield check(
                 component,
                 f"SELECT DISTINCT ?focus ?v WHERE {{ {target} "
-                f"?focus {path} ?v FILTER(!({condition})) }}",
+                f"?focus {path} ?v FILTER(!({constraint})) }}",
             )
+
+
+def _integer(node: rdflib.term.Node | int) -> int:
+    """The integer a shape's parameter states (``sh:minCount 1``): its literal's lexical form."""
+    return node if isinstance(node, int) else int(str(node))
 
 
 def compile_checks(shapes: rdflib.Graph, store: ox.Store) -> list[Check]:
     """Every check of ``shapes``; targets include subclasses declared in ``store``."""
     subclasses: dict[str, list[str]] = {}
     for target in set(shapes.objects(None, SH.targetClass)):
-        rows = store.query(
-            f"SELECT DISTINCT ?c ?t WHERE {{ ?c <{RDFS.subClassOf}>* ?t }}",
-            substitutions={ox.Variable("t"): ox.NamedNode(str(target))},
+        rows = solutions(
+            store.query(
+                f"SELECT DISTINCT ?c ?t WHERE {{ ?c <{RDFS.subClassOf}>* ?t }}",
+                substitutions={ox.Variable("t"): ox.NamedNode(str(target))},
+            )
         )
         subclasses[str(target)] = sorted({row["c"].value for row in rows} | {str(target)})
     return list(_Compiler(shapes).checks(subclasses))
@@ -316,9 +325,9 @@ def run_checks(checks: list[Check], store: ox.Store) -> list[Finding]:
     """Evaluate every check against the store's default graph; at most 50 findings each."""
     findings = []
     for check in checks:
-        solutions = store.query(f"{check.query} LIMIT {MAX_RESULTS_PER_CONSTRAINT}")
-        names = {v.value for v in solutions.variables}
-        for solution in solutions:
+        found = solutions(store.query(f"{check.query} LIMIT {MAX_RESULTS_PER_CONSTRAINT}"))
+        names = {v.value for v in found.variables}
+        for solution in found:
             findings.append(
                 Finding(check, solution["focus"], solution["v"] if "v" in names else None)
             )

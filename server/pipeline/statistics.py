@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from server.datasets import LINKS
 from server.pipeline.dumps import GEOGRAPHY_GRAPH
-from server.terms import Term
+from server.terms import Term, solutions
 from server.version import layout
 from server.version.manifest import Counts
 
@@ -28,7 +28,7 @@ SELECT ?predicate ?ours ?theirs (COUNT(*) AS ?n) WHERE {
 
 def _one(store: ox.Store, query: str, **bindings: Term) -> int:
     substitutions = {ox.Variable(k): v for k, v in bindings.items()} or None
-    (row,) = store.query(query, substitutions=substitutions)
+    (row,) = solutions(store.query(query, substitutions=substitutions))
     return int(row["n"].value)
 
 
@@ -37,11 +37,15 @@ def compute(store: ox.Store, base_uri: str) -> dict[str, Any]:
     entity_prefix = ox.Literal(base_uri + "id/")
     class_partitions = {
         row["c"].value: int(row["n"].value)
-        for row in store.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")
+        for row in solutions(
+            store.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")
+        )
     }
     property_partitions = {
         row["p"].value: int(row["n"].value)
-        for row in store.query("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")
+        for row in solutions(
+            store.query("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")
+        )
     }
     vocabularies = sorted(
         {_namespace(iri) for iri in [*class_partitions, *property_partitions]} - {""}
@@ -49,13 +53,15 @@ def compute(store: ox.Store, base_uri: str) -> dict[str, Any]:
     links = {
         name: sum(
             int(row["n"].value)
-            for row in store.query(
-                LINKS_QUERY,
-                substitutions={
-                    ox.Variable("predicate"): ox.NamedNode(target.predicate),
-                    ox.Variable("ours"): entity_prefix,
-                    ox.Variable("theirs"): ox.Literal(target.uri_space),
-                },
+            for row in solutions(
+                store.query(
+                    LINKS_QUERY,
+                    substitutions={
+                        ox.Variable("predicate"): ox.NamedNode(target.predicate),
+                        ox.Variable("ours"): entity_prefix,
+                        ox.Variable("theirs"): ox.Literal(target.uri_space),
+                    },
+                )
             )
         )
         for name, target in LINKS.items()
@@ -88,7 +94,7 @@ def without_geography(store: ox.Store, base_uri: str) -> dict[str, int]:
     triples: set[ox.Triple] = set()
     # Graph names by SPARQL, not store.named_graphs(): a remote engine (RemoteStore) has
     # queries and quad patterns only.
-    for row in store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"):
+    for row in solutions(store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g {} }")):
         graph = row["g"]
         if graph != geography:
             triples.update(
@@ -119,7 +125,9 @@ SELECT ?class (COUNT(DISTINCT ?e) AS ?n) WHERE {
 def class_members(store: ox.Store) -> dict[str, int]:
     """Entities (IRIs) of each class, members of its subclasses included: what the listings
     count. One grouped query; asking it class by class costs as much per class."""
-    return {row["class"].value: int(row["n"].value) for row in store.query(CLASS_MEMBERS)}
+    return {
+        row["class"].value: int(row["n"].value) for row in solutions(store.query(CLASS_MEMBERS))
+    }
 
 
 def _namespace(iri: str) -> str:
@@ -131,9 +139,9 @@ def _namespace(iri: str) -> str:
 
 def count(store: ox.Store) -> Counts:
     """Count the default graph's triples and every named graph's."""
-    (total,) = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-    per_graph = store.query(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    (total,) = solutions(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+    per_graph = solutions(
+        store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     )
     return Counts(int(total["n"].value), {row["g"].value: int(row["n"].value) for row in per_graph})
 

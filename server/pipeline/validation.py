@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def to_rdflib(quads: list[ox.Quad]) -> rdflib.Graph:
     return to_rdflib_triples({ox.Triple(q.subject, q.predicate, q.object) for q in quads})
 
 
-def to_rdflib_triples(triples: object) -> rdflib.Graph:
+def to_rdflib_triples(triples: Iterable[ox.Triple]) -> rdflib.Graph:
     """An rdflib graph holding ``triples`` (pyoxigraph triples)."""
     graph = rdflib.Graph()
     data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from server.text import significant, words
 from server.version import layout
@@ -77,14 +78,22 @@ _ENTITY_COLUMNS = (
 _WIDTH = 15  # the entity columns; a name's follow
 
 
-def _named(row: tuple) -> tuple[Entity, Name]:
+def _named(row: tuple[Any, ...]) -> tuple[Entity, Name]:
     text, normalised, official = row[_WIDTH:]
     return _entity(row[:_WIDTH]), Name(text, normalised, bool(official))
 
 
-def _entity(row: tuple) -> Entity:
+def _entity(row: tuple[Any, ...]) -> Entity:
     return Entity(
-        *row[:9],
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        row[8],
         types=tuple(json.loads(row[9])),
         insee_code=row[10],
         postal_codes=tuple(row[11].split()),

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -149,14 +149,18 @@ class KnowledgeStore:
     def query(
         self,
         sparql: str,
-        substitutions: dict[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None,
     ) -> Any:
         """Run ``sparql``; relative IRIs in it resolve against the base URI.
 
         ``substitutions`` binds variables to terms before evaluation (never by pasting text).
         """
         bound = {ox.Variable(name): term for name, term in (substitutions or {}).items()}
-        return self.store.query(sparql, base_iri=self.base_uri, substitutions=bound or None)
+        # Typed for both engines: pyoxigraph's stubs want a dict of exactly its own term union,
+        # RemoteStore's a mapping of the narrower one these bindings are.
+        return self.store.query(
+            sparql, base_iri=self.base_uri, substitutions=cast(Any, bound or None)
+        )
 
     def select(self, sparql: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, Any]]:
         """Rows of a SELECT query as dicts of variable name to term (unbound ones absent)."""
@@ -217,7 +221,7 @@ class KnowledgeStore:
         what every visitor asks for (counts, listings' totals) is computed once."""
         if key not in self._memo:
             self._memo[key] = compute()
-        return self._memo[key]
+        return cast(T, self._memo[key])
 
     def iri(self, relative: str) -> ox.NamedNode:
         """The absolute IRI of ``relative`` (``id/commune/59350``) under the base URI."""
