@@ -19,9 +19,7 @@ import rdflib
 from conftest import BASE
 from werkzeug.http import parse_options_header
 
-from server import negotiation
-
-pytestmark = pytest.mark.live
+from server import negotiation, openapi
 
 CONSTRUCT = (
     "CONSTRUCT { ?a <ontology#awardee> <id/ecosystem/lille> } "
@@ -170,6 +168,7 @@ def expected_for(kind: str, has_page: bool, graph: object, results: object, page
     return page if has_page else graph
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(("surface", "path", "kind", "has_page"), SURFACES)
 @pytest.mark.parametrize(("accept", "graph", "results", "page"), ACCEPT_CASES)
 def test_every_surface_negotiates_accept_by_the_same_rule(
@@ -189,6 +188,7 @@ def test_every_surface_negotiates_accept_by_the_same_rule(
     assert "Accept" in headers.get("vary", ""), f"{surface} does not say it varies on Accept"
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(("surface", "path", "kind", "has_page"), SURFACES)
 @pytest.mark.parametrize(("name", "graph", "results"), FORMAT_CASES)
 def test_every_surface_reads_the_same_format_names(
@@ -209,6 +209,7 @@ def test_every_surface_reads_the_same_format_names(
 # --- the real-client cases of issue 17, one each ------------------------------------------------
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(
     ("accept", "document"),
     [
@@ -227,12 +228,14 @@ def test_an_entity_answers_what_real_clients_send(live_server, accept, document)
     assert (status, headers["location"]) == (303, document)
 
 
+@pytest.mark.live
 def test_sparql_results_json_with_a_charset_is_served(live_server):
     answer, _, body = answered_as(live_server, "sparql" + query(SELECT), f"{SRJ};charset=utf-8")
     assert answer == SRJ
     assert json.loads(body)["results"]["bindings"]
 
 
+@pytest.mark.live
 def test_the_ontology_answers_any_type_with_turtle_as_an_entity_does(live_server):
     ontology, _, body = answered_as(live_server, "ontology", "*/*")
     entity, _, _ = answered_as(live_server, "id/ecosystem/lille", "*/*")
@@ -240,6 +243,7 @@ def test_the_ontology_answers_any_type_with_turtle_as_an_entity_does(live_server
     assert_is(TURTLE, body)
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(("name", "media_type"), [("rdf+xml", RDFXML), ("n3", N3)])
 def test_sparqlwrapper_format_names_are_understood_on_a_construct(live_server, name, media_type):
     # SPARQLWrapper sends its return format as format=, output= and results=, and for RDF/XML
@@ -253,6 +257,7 @@ def test_sparqlwrapper_format_names_are_understood_on_a_construct(live_server, n
     assert_is(media_type, body)
 
 
+@pytest.mark.live
 def test_n3_on_a_construct_is_turtle_labelled_n3(live_server):
     answer, _, body = answered_as(live_server, "sparql" + query(CONSTRUCT), "text/n3")
     assert answer == N3
@@ -279,3 +284,21 @@ def test_offered_media_types_and_extensions_are_pyoxigraphs_own():
             continue  # written as Turtle, labelled as N3
         assert fmt.writer.media_type.split(";")[0] == fmt.media_type
         assert fmt.writer.file_extension == fmt.extension
+
+
+@pytest.mark.parametrize(
+    ("parameter", "formats"),
+    [
+        (
+            "sparqlFormat",
+            (*negotiation.RESULT_FORMATS, *negotiation.GRAPH_FORMATS, negotiation.HTML),
+        ),
+        ("rdfFormat", negotiation.GRAPH_FORMATS),
+        ("pageFormat", (*negotiation.GRAPH_FORMATS, negotiation.HTML)),
+        ("dataFormat", negotiation.DATASET_FORMATS),
+        ("entityFormat", (*negotiation.DATASET_FORMATS, negotiation.HTML)),
+    ],
+)
+def test_the_openapi_description_lists_every_format_name_served(parameter, formats):
+    described = openapi.load()["components"]["parameters"][parameter]["schema"]["enum"]
+    assert set(described) == {name for fmt in formats for name in fmt.names}
