@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
@@ -214,6 +215,8 @@ _SATISFIED_PARAMETERS: dict[str, dict[str, str | None]] = {
 
 
 def _satisfiable(value: str) -> str:
+    if ";" not in value:  # most ranges have no parameter: nothing to take out
+        return value
     media_type, options = parse_options_header(value)
     media_type = media_type.lower()
     for scope in ("*", media_type):
@@ -232,6 +235,14 @@ def parse_accept(header: str | None) -> MIMEAccept:
     Werkzeug compares parameters exactly, so ``text/turtle;charset=utf-8`` would match nothing:
     that is the one place we step in before its matcher."""
     return MIMEAccept([(_satisfiable(value), q) for value, q in parse_accept_header(header)])
+
+
+# Clients send a few Accept values over and over (each browser its own, each library its
+# own), and the choice is a pure function of the header and the offer: kept, it costs a
+# dictionary look-up instead of Werkzeug's matching of every candidate against every range.
+@lru_cache(maxsize=1024)
+def _best_for(accept: str, offered: tuple[Format, ...]) -> Format | None:
+    return _best(parse_accept(accept), offered)
 
 
 def _best(accept: MIMEAccept, offered: Sequence[Format]) -> Format | None:
@@ -273,7 +284,7 @@ def negotiate(
         raise UnknownFormatName(wanted[0], offered)
     if accept is None or not accept.strip():
         return Choice(offered[0], negotiated=True)
-    best = _best(parse_accept(accept), offered)
+    best = _best_for(accept, tuple(offered))
     if best is None:
         raise NoAcceptableFormat(offered, accept)
     return Choice(best, negotiated=True)
@@ -284,7 +295,7 @@ def prefers_html(accept: str | None, alternatives: Sequence[Format] = GRAPH_FORM
     it says so outright (a browser does); no Accept, ``*/*`` or a tie gets the alternatives."""
     if accept is None or not accept.strip():
         return False
-    return _best(parse_accept(accept), (*alternatives, HTML)) is HTML
+    return _best_for(accept, (*alternatives, HTML)) is HTML
 
 
 def preferred(accept: str | None, media_types: Sequence[str]) -> str:
