@@ -24,6 +24,7 @@ from flask import (
     url_for,
 )
 
+from server import negotiation
 from server.build import dumps as dump_files
 from server.build import layout
 from server.errors import NotFound
@@ -112,16 +113,20 @@ def download_url(store: KnowledgeStore, file: dump_files.DumpFile) -> str:
 
 
 @bp.get("/dumps/")
-def index() -> Response | str:
+def index() -> Response:
     """Every version's dumps: HTML for people, JSON for programs."""
     listed = _listing()
-    accept = request.accept_mimetypes
+    # People first: only a client preferring JSON outright gets it.
     if (
         request.args.get("format") == "json"
-        or accept.best_match(["text/html", "application/json"]) == "application/json"
+        or negotiation.preferred(request.headers.get("Accept"), ["text/html", "application/json"])
+        == "application/json"
     ):
-        return jsonify({"versions": listed})
-    return render_template("dumps.html", versions=listed)
+        response = jsonify({"versions": listed})
+    else:
+        response = Response(render_template("dumps.html", versions=listed))
+    response.vary.add("Accept")
+    return response
 
 
 @bp.get("/dumps/<name>")

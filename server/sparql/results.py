@@ -248,13 +248,15 @@ def write_graph(
         return
     # XML 1.0 §2.8: a comment may not precede the declaration, so RDF/XML's comes after it.
     xml_notice = f"<!-- {TRUNCATED_GRAPH} -->\n".encode() if truncated else b""
-    sink = _ChunkSink(emit, xml_notice if fmt is negotiation.RDF_XML else b"")
+    # By writer, not by format: N3 is written as Turtle.
+    writer = fmt.writer
+    sink = _ChunkSink(emit, xml_notice if writer == ox.RdfFormat.RDF_XML else b"")
     options: dict[str, Any] = {}
-    if fmt in (negotiation.TURTLE, negotiation.RDF_XML):
+    if writer in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
         options["prefixes"] = prefixes
-    if truncated and fmt in (negotiation.TURTLE, negotiation.N_TRIPLES):
+    if truncated and writer in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
         sink.write(f"# {TRUNCATED_GRAPH}\n".encode())
-    ox.serialize(triples, sink, negotiation.OX_RDF[fmt], **options)
+    ox.serialize(triples, sink, writer, **options)
     sink.flush()
 
 
