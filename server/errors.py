@@ -14,6 +14,8 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.exceptions import MethodNotAllowed as NotRouted
 
+from server import negotiation
+
 log = logging.getLogger(__name__)
 # An HTML page of its own for an error status: it gets the message, returns the page.
 ErrorPage = Callable[[str], str]
@@ -94,6 +96,14 @@ def register_error_handlers(app: Flask, pages: Mapping[int, ErrorPage] | None = 
     def handle_http_error(error: HttpError) -> Response:
         return error_response(error.status, error.title, error.message, error.headers)
 
+    @app.errorhandler(negotiation.NoAcceptableFormat)
+    def handle_not_acceptable(error: negotiation.NoAcceptableFormat) -> Response:
+        return error_response(406, NotAcceptable.title, str(error), {})
+
+    @app.errorhandler(negotiation.UnknownFormatName)
+    def handle_unknown_format(error: negotiation.UnknownFormatName) -> Response:
+        return error_response(400, BadRequest.title, str(error), {})
+
     @app.errorhandler(RequestEntityTooLarge)
     def handle_too_large(_error: RequestEntityTooLarge) -> Response:
         # RFC 9110 §15.5.14 names it "Content Too Large".
@@ -153,22 +163,22 @@ def byte_size(count: int) -> str:
 
 def error_response(status: int, title: str, message: str, headers: dict[str, str]) -> Response:
     """The error as JSON, HTML or plain text, whichever the client prefers (text by default)."""
-    accept = request.accept_mimetypes
-    best = accept.best_match(["text/plain", "application/json", "text/html"], "text/plain")
-    if best == "application/json" and accept.quality("application/json") > accept.quality(
-        "text/plain"
-    ):
+    best = negotiation.preferred(
+        request.headers.get("Accept"), ["text/plain", "application/json", "text/html"]
+    )
+    if best == "application/json":
         response = jsonify({"status": status, "error": title, "message": message})
-    elif best == "text/html" and accept.quality("text/html") > accept.quality("text/plain"):
+    elif best == "text/html":
         page: ErrorPage | None = current_app.extensions.get(PAGES_EXTENSION, {}).get(status)
         if page is not None:
             body = page(message)
         else:
             body = render_template("error.html", status=status, title=title, message=message)
         response = Response(body, mimetype="text/html")
-        response.vary.add("Accept")
     else:
         response = Response(f"{status} {title}\n\n{message}\n", mimetype="text/plain")
+    # Whichever it is, another Accept would have had another (RFC 9110 §12.5.5).
+    response.vary.add("Accept")
     response.status_code = status
     for name, value in headers.items():
         response.headers[name] = value

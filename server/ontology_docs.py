@@ -14,14 +14,12 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from server import negotiation
 from server.browse import LISTINGS
-from server.errors import BadRequest, NotAcceptable
 from server.presentation import WORDS, best_label, link_for, local_name, reader_language
 from server.results import write_graph
 from server.web import knowledge_store
 
 bp = Blueprint("ontology", __name__)
 
-HTML = "text/html"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 OWL = "http://www.w3.org/2002/07/owl#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -49,39 +47,36 @@ class Term:
 
 @bp.get("/ontology")
 def document() -> Response:
-    """HTML for browsers; Turtle, RDF/XML, JSON-LD or N-Triples by Accept or ``?format=``."""
+    """HTML for browsers; Turtle, RDF/XML, JSON-LD or N-Triples by Accept or ``?format=``.
+
+    ``*/*`` and no Accept get Turtle, as an entity IRI does (``server.negotiation``): the
+    ontology is data first, as in the W3C Best Practice Recipes for Publishing RDF
+    Vocabularies (Recipe 3: RDF by default, HTML to clients that ask for it)."""
     store = knowledge_store()
     graph = ox.NamedNode(store.base_uri + "ontology")
-    name = request.args.get("format")
-    offered = negotiation.GRAPH_FORMATS
-    accept = request.accept_mimetypes
-    if (
-        not name
-        and request.headers.get("Accept")
-        and accept.best_match([HTML, *(f.media_type for f in offered)]) == HTML
-    ):
+    choice = negotiation.negotiate(
+        (*negotiation.GRAPH_FORMATS, negotiation.HTML),
+        request.headers.get("Accept"),
+        request.args.getlist("format"),
+    )
+    fmt = choice.format
+    if fmt is negotiation.HTML:
         lang = reader_language()
-        return Response(
-            render_template("ontology.html", **_documentation(store, graph, lang)), mimetype=HTML
+        response = Response(
+            render_template("ontology.html", **_documentation(store, graph, lang)),
+            mimetype=fmt.media_type,
         )
-    try:
-        fmt = (
-            negotiation.by_name(name, offered)
-            if name
-            else negotiation.choose(accept, offered, request.headers.get("Accept", ""))
-        )
-    except negotiation.UnknownFormatName as error:
-        raise BadRequest(str(error)) from None
-    except negotiation.NoAcceptableFormat as error:
-        raise NotAcceptable(str(error)) from None
-    triples = [
-        ox.Triple(q.subject, q.predicate, q.object)
-        for q in store.store.quads_for_pattern(None, None, None, graph)
-    ]
-    chunks: list[bytes] = []
-    write_graph(triples, fmt, current_app.config["PREFIXES"], chunks.append)
-    response = Response(b"".join(chunks), content_type=fmt.content_type)
-    response.vary.add("Accept")
+        response.vary.add("Accept-Language")
+    else:
+        triples = [
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in store.store.quads_for_pattern(None, None, None, graph)
+        ]
+        chunks: list[bytes] = []
+        write_graph(triples, fmt, current_app.config["PREFIXES"], chunks.append)
+        response = Response(b"".join(chunks), content_type=fmt.content_type)
+    if choice.negotiated:
+        response.vary.add("Accept")
     return response
 
 
@@ -166,6 +161,7 @@ def _documentation(store: object, graph: ox.NamedNode, lang: str) -> dict[str, o
         "formats": [
             (f.names[0], url_for("ontology.document", format=f.names[0]))
             for f in negotiation.GRAPH_FORMATS
+            if f.advertised
         ],
         "shapes": url_for("ontology.shapes"),
     }

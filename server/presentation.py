@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
@@ -195,18 +196,39 @@ def link_for(iri: str, base_uri: str) -> Link:
     return Link(iri if web_url(iri) else None, True)
 
 
-def literal_display(literal: ox.Literal) -> str:
-    """A literal as text, numbers grouped for reading."""
+def literal_display(literal: ox.Literal, lang: str) -> str:
+    """A literal as text for a reader of ``lang``: integers and decimals grouped and pointed as
+    that reader writes them (CLDR through Babel), anything else as stated."""
     datatype = literal.datatype.value
-    if datatype in (XSD + "integer", XSD + "nonNegativeInteger", XSD + "positiveInteger"):
-        try:
-            return f"{int(literal.value):,}".replace(",", "\u202f")
-        except ValueError:
-            return literal.value
+    try:
+        if datatype in _INTEGER_TYPES:
+            return number_display(int(literal.value), lang)
+        if datatype == XSD + "decimal":
+            return number_display(Decimal(literal.value), lang)
+    except (ValueError, ArithmeticError):
+        # An ill-typed lexical form is shown as the source wrote it rather than hidden.
+        return literal.value
     return literal.value
 
 
-def number_display(number: float, lang: str) -> str:
+_INTEGER_TYPES = frozenset(
+    XSD + name
+    for name in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "nonPositiveInteger",
+        "unsignedInt",
+        "unsignedLong",
+    )
+)
+
+
+def number_display(number: float | Decimal, lang: str) -> str:
     """``number`` as a reader of ``lang`` writes it (CLDR through Babel): "238 246" in French,
     with a narrow no-break space, "238,246" in English."""
     return format_decimal(number, locale=lang if lang in LANGUAGES else LANGUAGES[0])

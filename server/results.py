@@ -248,14 +248,18 @@ def write_graph(
         return
     # XML 1.0 §2.8: a comment may not precede the declaration, so RDF/XML's comes after it.
     xml_notice = f"<!-- {TRUNCATED_GRAPH} -->\n".encode() if truncated else b""
-    sink = _ChunkSink(emit, xml_notice if fmt is negotiation.RDF_XML else b"")
+    # By writer, not by format: N3 is written as Turtle.
+    writer = fmt.writer
+    if not isinstance(writer, ox.RdfFormat):
+        raise ValueError(f"{fmt.media_type} is not a graph format")
+    sink = _ChunkSink(emit, xml_notice if writer == ox.RdfFormat.RDF_XML else b"")
     options: dict[str, Any] = {}
-    if fmt in (negotiation.TURTLE, negotiation.RDF_XML):
+    if writer in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
         options["prefixes"] = prefixes
-    if truncated and fmt in (negotiation.TURTLE, negotiation.N_TRIPLES):
+    if truncated and writer in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
         sink.write(f"# {TRUNCATED_GRAPH}\n".encode())
     # pyoxigraph writes to anything with write(); its stubs ask for a binary file.
-    ox.serialize(triples, cast(IO[bytes], sink), negotiation.OX_RDF[fmt], **options)
+    ox.serialize(triples, cast(IO[bytes], sink), writer, **options)
     sink.flush()
 
 

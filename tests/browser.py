@@ -23,6 +23,14 @@ ARGS = [
     "--disable-features=AutofillServerCommunication",
 ]
 
+# Run before a page's first script, so that every report its Content-Security-Policy makes
+# (CSP Level 3 §5.3) is kept in window.__violations for the test to read.
+RECORD_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (event) =>
+  window.__violations.push(event.effectiveDirective + " " + event.blockedURI));
+"""
+
 
 def chromium_available() -> bool:
     """Whether Debian's Chromium is installed (make test installs it)."""

@@ -15,9 +15,10 @@ import sys
 import tarfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 import pytest
@@ -34,6 +35,7 @@ from server.version.store import KnowledgeStore
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Not localhost on purpose: nothing may depend on the default base.
 BASE = "http://kg.test/"
+T = TypeVar("T")
 UNLIMITED = {"RATE_LIMIT": "", "SEARCH_RATE_LIMIT": "", "RECONCILE_RATE_LIMIT": ""}
 
 
@@ -267,3 +269,29 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if fuzzing is not None and fuzzing.TALLY.sent:
         terminalreporter.write_sep("-", "fuzzing: requests sent per family")
         terminalreporter.write_line(fuzzing.TALLY.report())
+
+
+def wait_until(
+    condition: Callable[[], T], timeout: float = 20, *, what: str = "the condition"
+) -> T:
+    """Poll ``condition`` until it returns something true, and return that; fail the test
+    naming ``what`` if ``timeout`` seconds pass first. Tests wait on an event this way rather
+    than sleeping for a guessed time."""
+    deadline = time.monotonic() + timeout
+    while not (outcome := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not happen within {timeout:g} s")
+        time.sleep(0.05)
+    return outcome
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) process ``pid`` has used, or None once it is gone (Linux
+    /proc, proc(5)): a query worker busy evaluating a query is one whose count rises."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    # Fields after the command name, which is in parentheses and may hold spaces.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

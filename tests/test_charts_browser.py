@@ -4,7 +4,7 @@ within the screen of a phone."""
 from __future__ import annotations
 
 import pytest
-from browser import chromium, chromium_available
+from browser import RECORD_VIOLATIONS, chromium, chromium_available
 
 pytestmark = [
     pytest.mark.live,
@@ -12,12 +12,6 @@ pytestmark = [
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
 ]
 
-# Recorded from the first script on: every report the page's policy makes (CSP Level 3 §5.3).
-RECORD_VIOLATIONS = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (event) =>
-  window.__violations.push(event.effectiveDirective + " " + event.blockedURI));
-"""
 PAGES = ("", "page/round/2019-capitales-communautes")
 PHONE = {"width": 390, "height": 844}
 

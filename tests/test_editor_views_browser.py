@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
-from browser import chromium, chromium_available
+from browser import RECORD_VIOLATIONS, chromium, chromium_available
 from conftest import BASE, PROJECT_ROOT
 
 from server import examples
@@ -22,12 +22,6 @@ pytestmark = [
 ]
 
 EXAMPLES = {e.name: e for e in examples.load_all(PROJECT_ROOT / "queries")}
-# Every report the page's policy makes (CSP Level 3 §5.3), from the first script on.
-RECORD_VIOLATIONS = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (event) =>
-  window.__violations.push(event.effectiveDirective + " " + event.blockedURI));
-"""
 LILLE_POPULATION = """
 PREFIX ftkg: <ontology#>
 PREFIX igeo: <http://rdf.insee.fr/def/geo#>

@@ -262,11 +262,20 @@ def test_a_missing_translation_falls_back_rather_than_hiding(client):
 def test_the_page_shows_sources_figures_identifiers_and_links(client):
     page = client.get("/page/epci/200093201?lang=en").get_data(as_text=True)
     assert "Communiqué de la MEL, 3 avril 2019" in page  # a source
-    assert "1\u202f194\u202f040" in page  # COG population, grouped
+    assert "1,194,040" in page  # COG population, grouped as an English reader writes it
     assert "annuaire-entreprises.data.gouv.fr/entreprise/200093201" in page
     assert "haswbstatement%3AP1616%3D200093201" in page
     assert "/data/epci/200093201.ttl" in page
     assert "/query#query=" in page
+
+
+def test_numbers_on_a_page_are_written_as_its_readers_language_writes_them(client):
+    french = client.get("/page/epci/200093201?lang=fr").get_data(as_text=True)
+    english = client.get("/page/epci/200093201?lang=en").get_data(as_text=True)
+    assert "1\u202f194\u202f040" in french
+    assert "1,194,040" not in french
+    assert "1,194,040" in english
+    assert "1\u202f194\u202f040" not in english
 
 
 def test_a_quotation_page_shows_text_speaker_and_date(client):

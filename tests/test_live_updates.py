@@ -9,12 +9,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
-from conftest import BASE, copy_sources, ftkg, serving
+from conftest import BASE, copy_sources, ftkg, serving, wait_until
 
 pytestmark = pytest.mark.live
 
@@ -125,10 +124,8 @@ def test_the_build_after_killed_ones_works_and_leaves_nothing_behind(rebuilt):
     assert result.returncode == 0, result.stderr
     assert not list((store / "versions").glob(".staging-*"))
     assert not list(store.glob(".live.*"))
-    deadline = time.monotonic() + 10
     new = json.loads((store / "live" / "build.json").read_text())["data_version"]
-    while served_version(url) != new and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: served_version(url) == new, 10, what="the new version being served")
     assert get(url, LILLE)[0] == 200
 
 

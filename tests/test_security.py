@@ -605,13 +605,21 @@ def test_a_former_identifier_redirects_within_the_site_whatever_its_query(client
     assert location.startswith("/page/") and "?x=//evil.example" in location
 
 
+# A former identifier, as the entity routes define one: all the graph says of it is that an
+# entity of this site replaces it. Found by that rule, not by name, so a change of data cannot
+# make the test look for one that is gone.
+FORMER_IDENTIFIER = """
+SELECT ?old ?site WHERE {
+  ?old <http://purl.org/dc/terms/isReplacedBy> ?new .
+  FILTER(isIRI(?new) && STRSTARTS(STR(?new), ?site) && STRSTARTS(STR(?old), ?site))
+  FILTER NOT EXISTS { ?old ?p ?o FILTER(?p != <http://purl.org/dc/terms/isReplacedBy>) }
+} LIMIT 1
+"""
+
+
 def _an_alias(client) -> str:
     store = client.application.extensions["ftkg.live"].current.store
-    rows = store.select(
-        "SELECT ?old WHERE { ?old <http://purl.org/dc/terms/isReplacedBy> ?new } LIMIT 50"
-    )
-    for row in rows:
-        path = row["old"].value[len(BASE) + 3 :]
-        if client.get(f"/page/{path}").status_code == 301:
-            return path
-    pytest.skip("the graph holds no former identifier")
+    site = ox.Literal(BASE + "id/")
+    rows = store.select(FORMER_IDENTIFIER, site=site)
+    assert rows, "the graph holds no former identifier: the geography build makes them"
+    return rows[0]["old"].value[len(site.value) :]

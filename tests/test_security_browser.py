@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from browser import chromium, chromium_available
+from browser import RECORD_VIOLATIONS, chromium, chromium_available
 
 pytestmark = [
     pytest.mark.live,
@@ -14,12 +14,6 @@ pytestmark = [
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
 ]
 
-# Recorded from the first script on: every report the page's policy makes (CSP Level 3 §5.3).
-RECORD_VIOLATIONS = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (event) =>
-  window.__violations.push(event.effectiveDirective + " " + event.blockedURI));
-"""
 # A query whose results are markup and script addresses, and a tab title that is markup.
 HOSTILE_QUERY = (
     'SELECT ?x ?l WHERE { VALUES (?x ?l) { (<javascript:alert(1)> "<img src=x onerror=alert(2)>")'

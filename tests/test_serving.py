@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import BASE, copy_sources, ftkg, serving
+from conftest import BASE, copy_sources, ftkg, serving, wait_until
 
 from server import settings
 
@@ -196,12 +196,19 @@ def test_a_new_build_rolls_out_to_two_replicas_without_a_failed_request_or_stale
         with Hammer(first) as one, Hammer(second) as two:
             done = ftkg(*build)
             assert done.returncode == 0, done.stderr
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and any(
-                health(url)["data_version"] == before for url in replicas
-            ):
-                time.sleep(0.1)
-            time.sleep(0.5)  # the hammers go on over the new version too
+            wait_until(
+                lambda: all(health(url)["data_version"] != before for url in replicas),
+                what="both replicas serving the new version",
+            )
+            # The hammers go on over the new version too: a whole round of paths each.
+            counts = [len(hammer.outcomes) for hammer in (one, two)]
+            wait_until(
+                lambda: all(
+                    len(hammer.outcomes) >= count + 2 * len(Hammer.PATHS)
+                    for hammer, count in zip((one, two), counts, strict=True)
+                ),
+                what="requests over the new version",
+            )
         after = [fetch(url, LILLE) for url in replicas]
     for hammer in (one, two):
         assert hammer.outcomes and set(hammer.outcomes) == {200}

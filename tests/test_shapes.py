@@ -1,17 +1,24 @@
 """The two validation engines agree: pyshacl (the reference) and the shapes compiled to SPARQL.
 
 tests/shapes/ holds small datasets: valid/ ones conform, each invalid/ one breaks exactly one
-rule. Its first line says why; its second which constraint component must fire on which focus
-node. Both engines must report that, and report the same thing.
+rule. Its first line says why; the next, ``# expect: component focus shape path``, the
+violation it must cause: the constraint component, on which focus node, of which node shape,
+at which path (``-`` for a constraint on the node itself). Both engines must report exactly
+that and nothing else; the node shape is the compiled engine's to name. An example breaking a
+rule that cannot fail alone lists each violation it causes, one ``# expect:`` line each.
+Every node shape that targets a class has at least one invalid example.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 from conftest import BASE, PROJECT_ROOT
+from rdflib.namespace import SH
 
 from server.pipeline import shacl_sparql, validation
 from server.pipeline.inputs import ParsedInputs
@@ -24,10 +31,21 @@ ONTOLOGY = [
     for name in ("ftkg.ttl", "reused-terms.ttl")
     for q in ox.parse(path=PROJECT_ROOT / "ontology" / name, base_iri=BASE)
 ]
+VALID = sorted((EXAMPLES / "valid").glob("*.trig"))
+INVALID = sorted((EXAMPLES / "invalid").glob("*.trig"))
+# The prefixes the examples' headers may use: the examples' own, and the shapes'.
+NAMESPACES = {
+    name: BASE + iri if "://" not in iri else iri
+    for name, iri in re.findall(r"@prefix\s+(\w*):\s+<([^>]*)>", PREFIXES)
+} | {"fsh": BASE + "ontology/shapes#"}
+
+# (focus, component, path): one violation as both engines report it.
+Violation = tuple[str, str, str | None]
 
 
-def findings(path: Path) -> tuple[set, set]:
-    """(focus, component) pairs reported by pyshacl and by the SPARQL engine on ``path``."""
+def findings(path: Path) -> tuple[set[Violation], set[tuple[str, Violation]]]:
+    """The violations pyshacl reports on ``path``, and those of the SPARQL engine, each with
+    the node shape whose check found it."""
     quads = ONTOLOGY + list(
         ox.parse(PREFIXES + path.read_text(encoding="utf-8"), ox.RdfFormat.TRIG, base_iri=BASE)
     )
@@ -35,37 +53,63 @@ def findings(path: Path) -> tuple[set, set]:
     store.extend(quads)
     store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
     compiled = {
-        (f.focus.value, f.check.component)
+        (f.check.shape, (f.focus.value, f.check.component, f.check.path))
         for f in shacl_sparql.run_checks(shacl_sparql.compile_checks(SHAPES, store), store)
     }
     parsed = ParsedInputs(files=[], root=PROJECT_ROOT)
     reference = {
-        (r.focus_node.strip("<>"), r.constraint)
+        (r.focus_node.strip("<>"), r.constraint, r.path)
         for r in validation.run_pyshacl(validation.to_rdflib(quads), SHAPES, parsed)
         if r.severity == "Violation"
     }
     return reference, compiled
 
 
-def expectation(path: Path) -> tuple[str, str]:
+def _iri(name: str) -> str:
+    if name.startswith("<"):
+        return BASE + name.strip("<>")
+    prefix, _, local = name.partition(":")
+    return NAMESPACES[prefix] + local
+
+
+def expectations(path: Path) -> set[tuple[str, Violation]]:
+    """What the example's header says must fire: (node shape, violation) pairs."""
     lines = path.read_text(encoding="utf-8").splitlines()
+    expected = [line.removeprefix("# expect: ") for line in lines if line.startswith("# expect: ")]
     assert lines[0].startswith("# why: ") and lines[1].startswith("# expect: "), path
-    component, focus = lines[1].removeprefix("# expect: ").split()
-    return BASE + focus.strip("<>"), component
+    result = set()
+    for line in expected:
+        component, focus, shape, shape_path = line.split()
+        at = None if shape_path == "-" else f"<{_iri(shape_path)}>"
+        result.add((_iri(shape), (_iri(focus), component, at)))
+    return result
 
 
-@pytest.mark.parametrize("path", sorted((EXAMPLES / "valid").glob("*.trig")), ids=lambda p: p.stem)
+def targeted_node_shapes() -> set[str]:
+    return {str(s) for s in SHAPES.subjects(SH.targetClass, None) if isinstance(s, rdflib.URIRef)}
+
+
+def test_the_example_folders_are_not_empty():
+    # Parametrising over an empty folder would pass without checking anything.
+    assert VALID and INVALID
+
+
+def test_every_node_shape_has_an_invalid_example():
+    covered = {shape for path in INVALID for shape, _ in expectations(path)}
+    assert sorted(targeted_node_shapes() - covered) == []
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
 def test_a_valid_example_conforms_for_both_engines(path):
     assert findings(path) == (set(), set())
 
 
-@pytest.mark.parametrize(
-    "path", sorted((EXAMPLES / "invalid").glob("*.trig")), ids=lambda p: p.stem
-)
-def test_an_invalid_example_fires_its_constraint_in_both_engines(path):
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_an_invalid_example_fires_exactly_its_constraint_in_both_engines(path):
     reference, compiled = findings(path)
-    assert expectation(path) in reference
-    assert compiled == reference
+    expected = expectations(path)
+    assert compiled == expected
+    assert reference == {violation for _, violation in expected}
 
 
 def test_a_shape_using_an_unsupported_component_is_refused_not_skipped():

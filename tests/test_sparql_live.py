@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import os
@@ -11,17 +10,21 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import Message
+from typing import Any, TypeVar
 
 import pytest
 import rdflib
-from conftest import BASE, serving
+from conftest import BASE, cpu_seconds, serving, wait_until
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
 
 pytestmark = pytest.mark.live
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+T = TypeVar("T")
 LILLE = (
     "SELECT ?a WHERE { ?a <http://kg.test/ontology#awardee> <http://kg.test/id/ecosystem/lille> }"
 )
@@ -121,36 +124,80 @@ def test_rdflib_sparqlstore_queries_the_endpoint(live_server):
 
 # --- deadline ----------------------------------------------------------------------------------
 
+# CPU time a query worker must spend for its query to count as running: 0.1 s, ten ticks of
+# the kernel's clock, which an idle worker (blocked reading its pipe) never accrues.
+RUNNING = 0.1
+
+
+def idle_workers(url: str, count: int) -> dict[int, float]:
+    """The ``count`` query workers of ``url`` with the CPU time each has used, once none of
+    them spends any: a worker replaced by an earlier test may still be starting."""
+
+    def settled() -> dict[int, float] | None:
+        pids = ready(url)["query_workers"]
+        first = {pid: cpu_seconds(pid) for pid in pids}
+        time.sleep(0.2)
+        again = {pid: cpu_seconds(pid) for pid in pids}
+        quiet = len(pids) == count and first == again and None not in first.values()
+        return first if quiet else None
+
+    return wait_until(settled, 30, what="the query workers settling idle")
+
+
+def running_worker(baseline: dict[int, float], *, besides: Collection[int] = ()) -> int:
+    """The worker of ``baseline`` (not one of ``besides``) that is evaluating a query: its CPU
+    time rises. This is what tells a query that ran from one that was never started."""
+
+    def busy() -> int | None:
+        for pid, before in baseline.items():
+            spent = cpu_seconds(pid)
+            if pid not in besides and spent is not None and spent - before >= RUNNING:
+                return pid
+        return None
+
+    return wait_until(busy, 10, what="a query worker starting on the query")
+
+
+def timed_get(url: str, **params: str) -> tuple[int, Message, bytes, float]:
+    """``get``, with the seconds it took."""
+    started = time.monotonic()
+    status, headers, body = get(url, **params)
+    return status, headers, body, time.monotonic() - started
+
+
+def in_background(call: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+    """``call`` run on a thread of its own; its outcome comes back through the future."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(call, *args, **kwargs)
+    pool.shutdown(wait=False)
+    return future
+
 
 def test_a_runaway_query_is_stopped_at_the_deadline_and_the_server_keeps_serving(strict_server):
-    workers_before = set(ready(strict_server)["query_workers"])
-    started = time.monotonic()
-    status, _, body = get(strict_server + "sparql", query=RUNAWAY)
-    elapsed = time.monotonic() - started
+    baseline = idle_workers(strict_server, 2)
+    runaway = in_background(timed_get, strict_server + "sparql", query=RUNAWAY)
+    worker = running_worker(baseline)  # the query did start, on this worker
+    status, _, body, elapsed = runaway.result(timeout=30)
     assert status == 503
-    assert "2 s limit" in body.decode()
-    assert elapsed < 20  # stopped by the deadline, not by finishing
+    assert "did not finish within the 2 s limit and was stopped" in body.decode()
+    assert 2 <= elapsed < 20  # stopped by the deadline: not before it, and not by finishing
     status, _, body = get(strict_server + "sparql", query=LILLE)
     assert status == 200
     assert len(json.loads(body)["results"]["bindings"]) == 4
     workers_after = set(ready(strict_server)["query_workers"])
-    assert len(workers_after) == len(workers_before)
-    assert workers_after != workers_before  # the runaway's worker was replaced
+    assert len(workers_after) == len(baseline)
+    assert worker not in workers_after  # the runaway's worker was stopped and replaced
+    assert set(baseline) - {worker} <= workers_after  # the other one was left alone
 
 
 def test_other_requests_are_answered_while_a_query_runs_away(strict_server):
-    import threading
-
-    results = {}
-    runaway = threading.Thread(
-        target=lambda: results.update(runaway=get(strict_server + "sparql", query=RUNAWAY)[0])
-    )
-    runaway.start()
-    time.sleep(0.3)
+    baseline = idle_workers(strict_server, 2)
+    runaway = in_background(get, strict_server + "sparql", query=RUNAWAY)
+    running_worker(baseline)
     status, _, _ = get(strict_server + "sparql", query=LILLE)
     assert status == 200
-    runaway.join()
-    assert results["runaway"] == 503
+    assert not runaway.done()  # answered while the runaway still ran
+    assert runaway.result(timeout=30)[0] == 503
 
 
 def test_a_query_stopped_at_its_deadline_is_not_invited_to_retry(busy_server):
@@ -161,19 +208,17 @@ def test_a_query_stopped_at_its_deadline_is_not_invited_to_retry(busy_server):
 
 
 def test_busy_workers_say_when_one_is_free_and_a_retry_then_is_answered(busy_server):
-    import threading
-
-    runaway = threading.Thread(target=lambda: get(busy_server + "sparql", query=RUNAWAY))
-    runaway.start()
-    time.sleep(0.3)
+    baseline = idle_workers(busy_server, 1)
+    runaway = in_background(get, busy_server + "sparql", query=RUNAWAY)
+    running_worker(baseline)
     status, headers, body = get(busy_server + "sparql", query=fresh_query())
     assert status == 503 and "busy" in body.decode()
     wait = int(headers["Retry-After"])
     # The runaway holds the only worker until its deadline, at most 2 s after it started.
     assert 1 <= wait <= 2
-    time.sleep(wait)
+    time.sleep(wait)  # a client doing as told, not a guess: the time is the server's promise
     assert get(busy_server + "sparql", query=fresh_query())[0] == 200
-    runaway.join()
+    runaway.result(timeout=30)
 
 
 # --- limits and safety -------------------------------------------------------------------------
@@ -247,34 +292,43 @@ def test_a_large_result_streams_and_a_client_leaving_frees_its_worker(
         assert first.startswith(b"?s\t?p\t?o\n")
         response.close()  # leave mid-stream: 690,000 rows were not all sent
         connection.close()
-        deadline = time.monotonic() + 20
-        while ready(url)["query_workers"] == before and time.monotonic() < deadline:
-            time.sleep(0.2)
-        after = ready(url)["query_workers"]
+        after = wait_until(
+            lambda: (pids := ready(url)["query_workers"]) != before and pids,
+            what="the abandoned query's worker being replaced",
+        )
         assert after != before and len(after) == 1
         status, _, body = get(url + "sparql", query=LILLE)
         assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 4
 
 
-def test_a_worker_killed_mid_query_fails_cleanly_and_is_replaced(strict_server):
-    import threading
-
-    (pid, *_) = ready(strict_server)["query_workers"]
-    outcome = {}
-    thread = threading.Thread(
-        target=lambda: outcome.update(r=get(strict_server + "sparql", query=RUNAWAY))
-    )
-    thread.start()
-    time.sleep(0.5)
-    for worker in ready(strict_server)["query_workers"]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(worker, signal.SIGKILL)
-    thread.join()
-    status, _, body = outcome["r"]
+def test_a_query_whose_worker_dies_before_answering_runs_again_on_another(strict_server):
+    baseline = idle_workers(strict_server, 2)
+    answer = in_background(get, strict_server + "sparql", query=RUNAWAY)
+    first = running_worker(baseline)
+    os.kill(first, signal.SIGKILL)
+    # Nothing was answered yet, so the query is run once more; it runs until its deadline.
+    running_worker(baseline, besides={first})
+    status, _, body = answer.result(timeout=30)
     assert status == 503
-    assert "stopped" in body.decode() or "limit" in body.decode()
+    assert "did not finish within the 2 s limit" in body.decode()
+
+
+def test_a_worker_killed_mid_query_fails_cleanly_and_is_replaced(strict_server):
+    baseline = idle_workers(strict_server, 2)
+    answer = in_background(get, strict_server + "sparql", query=RUNAWAY)
+    # Its worker killed, the query gets one more try on another worker: killed too, the
+    # death is the query's own doing, and it is reported.
+    killed = set()
+    for _ in range(2):
+        worker = running_worker(baseline, besides=killed)
+        os.kill(worker, signal.SIGKILL)
+        killed.add(worker)
+    status, _, body = answer.result(timeout=30)
+    assert status == 503
+    assert "the query worker stopped while answering; retry" in body.decode()
     assert get(strict_server + "sparql", query=LILLE)[0] == 200
-    assert pid not in ready(strict_server)["query_workers"]
+    workers_after = set(ready(strict_server)["query_workers"])
+    assert len(workers_after) == 2 and not killed & workers_after
 
 
 def test_a_malformed_query_leaves_the_query_workers_alone(strict_server):

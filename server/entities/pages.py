@@ -192,7 +192,7 @@ def render_entity(iri: str, path: str, page: int) -> str:
             target = link_for(value.value, store.base_uri)
             return ValueView(text, text_lang, target.href, target.external, cited)
         if isinstance(value, ox.Literal):
-            return ValueView(literal_display(value), value.language, sources=cited)
+            return ValueView(literal_display(value, lang), value.language, sources=cited)
         nested = [q for q in description.blank_nodes if q.subject == value]
         summary = "; ".join(f"{label_of(q.predicate.value)[0]}: {q.object.value}" for q in nested)
         return ValueView(summary or "…", sources=cited)
@@ -277,7 +277,7 @@ def render_entity(iri: str, path: str, page: int) -> str:
         key=lambda p: p.label.lower(),
     )
 
-    figures = _figures(figure_rows, numbers, label_of)
+    figures = _figures(figure_rows, numbers, label_of, lang)
     incoming: dict[str, list[ValueView]] = defaultdict(list)
     for subject, predicate in description.incoming:
         if isinstance(subject, ox.NamedNode):
@@ -364,7 +364,7 @@ def in_reader_language(
 
 
 def _figures(
-    rows: list[dict[str, Any]], numbers: dict[str, int], label_of: Any
+    rows: list[dict[str, Any]], numbers: dict[str, int], label_of: Any, lang: str
 ) -> list[dict[str, Any]]:
     figures = []
     for row in rows:
@@ -373,7 +373,7 @@ def _figures(
             {
                 "quantity": label_of(row["kind"].value)[0],
                 "qualifiers": ", ".join(qualifiers),
-                "value": literal_display(row["value"]),
+                "value": literal_display(row["value"], lang),
                 "approximate": "approximate" in row and row["approximate"].value == "true",
                 "date": row["date"].value,
                 "source": numbers.get(row["g"].value),

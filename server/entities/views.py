@@ -19,24 +19,15 @@ from flask import Blueprint, Response, current_app, redirect, request, url_for
 from server import negotiation
 from server.entities import describe as describing
 from server.entities import documents
-from server.errors import BadRequest, NotAcceptable, NotFound
+from server.errors import BadRequest, NotFound
 from server.results import write_graph
 from server.web import knowledge_store
 
 bp = Blueprint("entities", __name__)
 
-HTML = "text/html"
-TRIG = negotiation.Format("application/trig", ("trig",), "trig")
-N_QUADS = negotiation.Format("application/n-quads", ("nquads", "nq"), "nq")
-DATA_FORMATS: tuple[negotiation.Format, ...] = (*negotiation.GRAPH_FORMATS, TRIG, N_QUADS)
-BY_EXTENSION = {
-    "ttl": negotiation.TURTLE,
-    "jsonld": negotiation.JSON_LD,
-    "nt": negotiation.N_TRIPLES,
-    "rdf": negotiation.RDF_XML,
-    "trig": TRIG,
-    "nq": N_QUADS,
-}
+DATA_FORMATS = negotiation.DATASET_FORMATS
+# What /id/ chooses among: the data documents, or the page for people.
+THING_FORMATS = (*DATA_FORMATS, negotiation.HTML)
 DATASET_KEY = "id/dataset/french-tech-kg"
 INCOMING_PAGE_SIZE = 100
 
@@ -83,9 +74,10 @@ def _exists(store: Any, iri: str) -> bool:
 
 def _alternates(path: str) -> str:
     links = [f'<{url_for("entities.page", path=path)}>; rel="alternate"; type="text/html"']
-    for extension, fmt in BY_EXTENSION.items():
-        href = url_for("entities.data", path=f"{path}.{extension}")
-        links.append(f'<{href}>; rel="alternate"; type="{fmt.media_type}"')
+    for fmt in DATA_FORMATS:
+        if fmt.advertised:
+            href = url_for("entities.data", path=f"{path}.{fmt.extension}")
+            links.append(f'<{href}>; rel="alternate"; type="{fmt.media_type}"')
     return ", ".join(links)
 
 
@@ -96,10 +88,7 @@ def dataset(key: str) -> Response:
 
     if key not in {d.key for d in DATASETS}:
         raise NotFound(f"no dataset named {key!r}; see {url_for('catalog.catalog')}")
-    accept = request.accept_mimetypes
-    browser = accept.best_match([HTML, "text/turtle"]) == HTML and accept.quality(
-        HTML
-    ) > accept.quality("text/turtle")
+    browser = negotiation.prefers_html(request.headers.get("Accept"))
     response = redirect(url_for("home.index") if browser else url_for("void.description"), code=303)
     response.vary.add("Accept")
     return response
@@ -111,22 +100,15 @@ def thing(path: str) -> Response:
     found = _entity_or_redirect(path, "entities.thing")
     if isinstance(found, Response):
         return found
-    offered = [fmt.media_type for fmt in DATA_FORMATS]
-    raw = request.headers.get("Accept", "")
-    if not raw.strip():
-        location = url_for("entities.data", path=f"{path}.ttl")  # no Accept: RDF, for code
+    # Cool URIs for the Semantic Web §4.3: the page for people, a data document otherwise;
+    # no Accept and */* get Turtle (server.negotiation).
+    choice = negotiation.negotiate(
+        THING_FORMATS, request.headers.get("Accept"), request.args.getlist("format")
+    )
+    if choice.format is negotiation.HTML:
+        location = url_for("entities.page", path=path)
     else:
-        accept = request.accept_mimetypes
-        best = accept.best_match([*offered, HTML, "application/xhtml+xml"])
-        if best is None or accept.quality(best) <= 0:
-            raise NotAcceptable(
-                f"<{_iri(path)}> is available as text/html and {', '.join(offered)}"
-            )
-        if best in (HTML, "application/xhtml+xml"):
-            location = url_for("entities.page", path=path)
-        else:
-            extension = next(e for e, f in BY_EXTENSION.items() if f.media_type == best)
-            location = url_for("entities.data", path=f"{path}.{extension}")
+        location = url_for("entities.data", path=f"{path}.{choice.format.extension}")
     response = redirect(location, code=303)
     response.vary.add("Accept")
     response.headers["Link"] = _alternates(path)
@@ -158,7 +140,7 @@ def data(path: str) -> Response:
         store.base_uri + DATASET_KEY,
         store.built_at,
         next_url,
-        reify=fmt not in (TRIG, N_QUADS),
+        reify=fmt not in (negotiation.TRIG, negotiation.N_QUADS),
     )
     response = Response(_serialise(quads, fmt), content_type=fmt.content_type, headers=headers)
     if negotiated:
@@ -175,23 +157,13 @@ def data(path: str) -> Response:
 
 def _data_format(path: str) -> tuple[str, negotiation.Format, bool]:
     stem, _, extension = path.rpartition(".")
-    if stem and extension in BY_EXTENSION and "/" not in extension:
-        return stem, BY_EXTENSION[extension], False
-    name = request.args.get("format")
-    try:
-        if name:
-            return path, negotiation.by_name(name, DATA_FORMATS), False
-        return (
-            path,
-            negotiation.choose(
-                request.accept_mimetypes, DATA_FORMATS, request.headers.get("Accept", "")
-            ),
-            True,
-        )
-    except negotiation.UnknownFormatName as error:
-        raise BadRequest(str(error)) from None
-    except negotiation.NoAcceptableFormat as error:
-        raise NotAcceptable(str(error)) from None
+    known = negotiation.by_extension(extension, DATA_FORMATS) if stem else None
+    if known is not None and "/" not in extension:
+        return stem, known, False
+    choice = negotiation.negotiate(
+        DATA_FORMATS, request.headers.get("Accept"), request.args.getlist("format")
+    )
+    return path, choice.format, choice.negotiated
 
 
 def _page_number() -> int:
@@ -207,11 +179,9 @@ def _page_number() -> int:
 
 def _serialise(quads: list[ox.Quad], fmt: negotiation.Format) -> bytes:
     prefixes = current_app.config["PREFIXES"]
-    if fmt in (TRIG, N_QUADS):
-        options: dict[str, Any] = {"prefixes": prefixes} if fmt is TRIG else {}
-        return ox.serialize(
-            quads, format=ox.RdfFormat.TRIG if fmt is TRIG else ox.RdfFormat.N_QUADS, **options
-        )
+    if fmt in (negotiation.TRIG, negotiation.N_QUADS):
+        options: dict[str, Any] = {"prefixes": prefixes} if fmt is negotiation.TRIG else {}
+        return ox.serialize(quads, format=fmt.writer, **options)
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     chunks: list[bytes] = []
     write_graph(triples, fmt, prefixes, chunks.append)
@@ -237,7 +207,9 @@ def page(path: str) -> Response | str:
         return found
     from server.entities.pages import render_entity  # the page is heavy; import on use
 
-    response = Response(render_entity(found, path, _page_number()), mimetype=HTML)
+    response = Response(
+        render_entity(found, path, _page_number()), mimetype=negotiation.HTML.media_type
+    )
     response.vary.add("Accept-Language")
     response.headers["Link"] = _alternates(path)
     return response
@@ -254,11 +226,8 @@ def graph(key: str) -> Response:
         raise NotFound(f"/graph/{key} is not a valid graph address") from None
     if not store.store.contains_named_graph(node):
         raise NotFound(f"no graph named <{iri}>")
-    accept = request.accept_mimetypes
     source = describing.first_value(store, node, describing.PROV_DERIVED)
-    wants_html = accept.best_match([HTML, "text/turtle"]) == HTML and accept.quality(
-        HTML
-    ) > accept.quality("text/turtle")
+    wants_html = negotiation.prefers_html(request.headers.get("Accept"))
     if (
         wants_html
         and isinstance(source, ox.NamedNode)

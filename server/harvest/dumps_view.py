@@ -24,6 +24,7 @@ from flask import (
     url_for,
 )
 
+from server import negotiation
 from server.errors import NotFound
 from server.version import layout
 from server.version.manifest import DumpFile, ManifestError, read_dumps_table, read_manifest
@@ -119,16 +120,20 @@ def download_url(store: KnowledgeStore, file: DumpFile) -> str:
 
 
 @bp.get("/dumps/")
-def index() -> Response | str:
+def index() -> Response:
     """Every version's dumps: HTML for people, JSON for programs."""
     listed = _listing()
-    accept = request.accept_mimetypes
+    # People first: only a client preferring JSON outright gets it.
     if (
         request.args.get("format") == "json"
-        or accept.best_match(["text/html", "application/json"]) == "application/json"
+        or negotiation.preferred(request.headers.get("Accept"), ["text/html", "application/json"])
+        == "application/json"
     ):
-        return jsonify({"versions": listed})
-    return render_template("dumps.html", versions=listed)
+        response = jsonify({"versions": listed})
+    else:
+        response = Response(render_template("dumps.html", versions=listed))
+    response.vary.add("Accept")
+    return response
 
 
 @bp.get("/dumps/<name>")

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
+from server import negotiation
 from server.errors import BadRequest
 from server.kinds import kind_name
 from server.presentation import reader_language
@@ -65,8 +66,7 @@ def _wants_json() -> bool:
     if request.args.get("format") in {"json", "html"}:
         return request.args["format"] == "json"
     # An API first: clients that accept anything get JSON; browsers ask for HTML.
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best != "text/html"
+    return not negotiation.prefers_html(request.headers.get("Accept"), (negotiation.JSON,))
 
 
 @bp.get("/search")

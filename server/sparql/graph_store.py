@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from server import negotiation
-from server.errors import BadRequest, NotAcceptable, NotFound
+from server.errors import BadRequest, NotFound
 from server.results import write_graph
 from server.web import knowledge_store
 
@@ -31,14 +31,18 @@ def graph_store() -> Response:
     store = knowledge_store()
     if isinstance(graph, ox.NamedNode) and not store.store.contains_named_graph(graph):
         raise NotFound(f"no graph named <{graph.value}> in this dataset; see /sparql for the list")
-    fmt = _format()
+    choice = negotiation.negotiate(
+        negotiation.GRAPH_FORMATS, request.headers.get("Accept"), request.args.getlist("format")
+    )
+    fmt = choice.format
     triples = (
         ox.Triple(q.subject, q.predicate, q.object)
         for q in store.store.quads_for_pattern(None, None, None, graph)
     )
     prefixes = current_app.config["PREFIXES"]
     response = Response(_chunks(triples, fmt, prefixes), content_type=fmt.content_type)
-    response.vary.add("Accept")
+    if choice.negotiated:
+        response.vary.add("Accept")
     return response
 
 
@@ -60,20 +64,6 @@ def _graph_name() -> ox.NamedNode | ox.DefaultGraph:
         raise BadRequest(f"invalid graph IRI {iri!r}: {error}") from None
 
 
-def _format() -> negotiation.Format:
-    name = request.args.get("format")
-    try:
-        if name:
-            return negotiation.by_name(name, negotiation.GRAPH_FORMATS)
-        return negotiation.choose(
-            request.accept_mimetypes, negotiation.GRAPH_FORMATS, request.headers.get("Accept", "")
-        )
-    except negotiation.UnknownFormatName as error:
-        raise BadRequest(str(error)) from None
-    except negotiation.NoAcceptableFormat as error:
-        raise NotAcceptable(str(error)) from None
-
-
 BATCH = 20000
 
 
@@ -85,7 +75,7 @@ def _chunks(
     N-Triples concatenates; Turtle too, once the repeated @prefix lines of later batches are
     dropped. RDF/XML and JSON-LD are single documents, written whole.
     """
-    if fmt not in (negotiation.N_TRIPLES, negotiation.TURTLE):
+    if fmt.writer not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE):
         chunks: list[bytes] = []
         write_graph(triples, fmt, prefixes, chunks.append)
         yield from chunks
@@ -98,7 +88,7 @@ def _chunks(
         chunks = []
         write_graph(batch, fmt, prefixes, chunks.append)
         data = b"".join(chunks)
-        if not first and fmt is negotiation.TURTLE:
+        if not first and fmt.writer == ox.RdfFormat.TURTLE:
             data = b"".join(
                 line for line in data.splitlines(keepends=True) if not line.startswith(b"@prefix ")
             )

@@ -21,7 +21,6 @@ from server.web import knowledge_store, query_runner
 bp = Blueprint("sparql", __name__)
 
 ENDPOINT_METHODS = ["GET", "POST"]  # HEAD comes with GET
-HTML = "text/html"
 SD_FORMATS = negotiation.GRAPH_FORMATS
 
 
@@ -95,19 +94,16 @@ def _refuse_what_is_disabled(profile: inspection.QueryProfile) -> None:
 def _formats(
     form: str | None,
 ) -> tuple[negotiation.Format | None, negotiation.Format | None]:
-    """The format for solutions and the one for graphs; a 406 when the query's kind has none."""
-    name = request.values.get("format")
+    """The format for solutions and the one for graphs; a 406 when the query's kind has none.
+
+    Both are chosen before the query runs, by the rule of ``server.negotiation``: the same
+    Accept or ``format=`` can name a results format and a graph format (``json``, ``xml``)."""
+    names = request.values.getlist("format")
+    accept = request.headers.get("Accept")
     chosen: list[negotiation.Format | None] = []
     for offered in (negotiation.RESULT_FORMATS, negotiation.GRAPH_FORMATS):
         try:
-            if name:
-                chosen.append(negotiation.by_name(name, offered))
-            else:
-                chosen.append(
-                    negotiation.choose(
-                        request.accept_mimetypes, offered, request.headers.get("Accept", "")
-                    )
-                )
+            chosen.append(negotiation.negotiate(offered, accept, names).format)
         except (negotiation.NoAcceptableFormat, negotiation.UnknownFormatName):
             chosen.append(None)
     results_format, graph_format = chosen
@@ -121,20 +117,15 @@ def _formats(
         offered = (
             negotiation.RESULT_FORMATS if form in {"SELECT", "ASK"} else negotiation.GRAPH_FORMATS
         )
-        if name:
-            names = ", ".join(f.names[0] for f in offered)
-            raise BadRequest(f"format={name!r} does not fit a {form} query; use one of: {names}")
-        raise NotAcceptable(
-            str(negotiation.NoAcceptableFormat(offered, request.headers.get("Accept", "")))
-        )
-    if results_format is None and graph_format is None:
-        raise NotAcceptable(
-            str(
-                negotiation.NoAcceptableFormat(
-                    negotiation.RESULT_FORMATS + negotiation.GRAPH_FORMATS,
-                    request.headers.get("Accept", ""),
-                )
+        if any(name.strip() for name in names):
+            raise BadRequest(
+                f"format={names[0]!r} does not fit a {form} query; "
+                f"use format={negotiation.names(offered)}"
             )
+        raise negotiation.NoAcceptableFormat(offered, accept or "")
+    if results_format is None and graph_format is None:
+        raise negotiation.NoAcceptableFormat(
+            negotiation.RESULT_FORMATS + negotiation.GRAPH_FORMATS, accept or ""
         )
     return results_format, graph_format
 
@@ -225,33 +216,21 @@ class StreamingBody:
 
 
 def _description_or_editor() -> Response:
-    accept = request.accept_mimetypes
-    offered = [HTML, *(f.media_type for f in SD_FORMATS)]
-    if (
-        request.headers.get("Accept")
-        and accept.best_match(offered) == HTML
-        and accept.quality(HTML) > accept.quality("text/turtle")
-    ):
-        return editor_page()
-    return service_description()
+    choice = negotiation.negotiate(
+        (*SD_FORMATS, negotiation.HTML),
+        request.headers.get("Accept"),
+        request.args.getlist("format"),
+    )
+    if choice.format is negotiation.HTML:
+        response = editor_page()
+        response.vary.add("Accept")
+        return response
+    return service_description(choice.format)
 
 
-def service_description() -> Response:
-    """The service description, in the RDF format the client prefers (Turtle by default)."""
+def service_description(fmt: negotiation.Format = negotiation.TURTLE) -> Response:
+    """The service description in ``fmt`` (Turtle unless the client chose another)."""
     store = knowledge_store()
-    name = request.args.get("format")
-    try:
-        fmt = (
-            negotiation.by_name(name, SD_FORMATS)
-            if name
-            else negotiation.choose(
-                request.accept_mimetypes, SD_FORMATS, request.headers.get("Accept", "")
-            )
-        )
-    except negotiation.UnknownFormatName as error:
-        raise BadRequest(str(error)) from None
-    except negotiation.NoAcceptableFormat as error:
-        raise NotAcceptable(str(error)) from None
     statistics = store.statistics()
     triples = description.describe(
         url_for("sparql.endpoint", _external=True),
@@ -300,7 +279,9 @@ def editor_context() -> dict[str, Any]:
 
 def editor_page() -> Response:
     """The query editor page, under the policy YASGUI needs (``server.security``)."""
-    response = Response(render_template("sparql.html", **editor_context()), mimetype=HTML)
+    response = Response(
+        render_template("sparql.html", **editor_context()), mimetype=negotiation.HTML.media_type
+    )
     response.headers["Content-Security-Policy"] = security.EDITOR_POLICY
     return response
 
