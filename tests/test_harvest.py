@@ -23,7 +23,10 @@ from conftest import BASE, copy_sources, ftkg, serving
 from flask.testing import FlaskClient
 from protego import Protego
 
+from server import site
 from server.app import create_app
+from server.harvest import catalog
+from server.harvest import void as void_description
 from server.web import live_data
 
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
@@ -85,6 +88,34 @@ def shacl_results(data: rdflib.Graph, shapes_file: str) -> list[tuple[str, str, 
 
 
 # --- the catalogue -------------------------------------------------------------------------------
+
+
+def test_the_catalogue_and_void_are_built_without_a_request_for_any_published_address(
+    harvest_app, web
+):
+    # What the build will call: a data version and an address, no request to read them from.
+    published = "https://data.example.org/kg/"
+    store = live_data(harvest_app).current.store
+    with harvest_app.app_context():
+        address = site.at(harvest_app, published)
+        catalogue = catalog.catalog_triples(store, address, 1, 10)
+        described = void_description.void_triples(store, address)
+    subjects = {t.subject for t in catalogue} | {t.subject for t in described}
+    assert ox.NamedNode(published + "catalog") in subjects
+    assert ox.NamedNode(published + ".well-known/void") in subjects
+    # The same triples a request at that address is answered with, but for the dates.
+    served = ox.Dataset(
+        ox.parse(
+            web.get(
+                "/catalog", base_url=published, headers={"Accept": "application/n-triples"}
+            ).data,
+            ox.RdfFormat.N_TRIPLES,
+        )
+    )
+    modified = ox.NamedNode("http://purl.org/dc/terms/modified")
+    assert {q.triple for q in served if q.predicate != modified} == {
+        t for t in catalogue if t.predicate != modified
+    }
 
 
 def test_the_catalogue_conforms_to_the_dcat_ap_3_base_shapes(catalogue):

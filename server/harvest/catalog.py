@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request
 
 from server import quality
 from server.datasets import (
@@ -33,8 +34,10 @@ from server.datasets import (
 from server.errors import BadRequest
 from server.harvest.dumps_view import download_url, stable_name
 from server.harvest.rdf_response import rdf_response
+from server.site import Site, of_request
 from server.terms import Term
 from server.version.manifest import DumpFile
+from server.version.store import KnowledgeStore
 from server.web import knowledge_store
 
 bp = Blueprint("catalog", __name__)
@@ -149,19 +152,28 @@ def _typed(value: str, datatype: str) -> ox.Literal:
     return ox.Literal(value, datatype=_n(XSD + datatype))
 
 
-def catalog_triples(page: int, page_size: int) -> list[ox.Triple]:
-    """One page of the catalogue: ``page_size`` datasets with all they refer to. The first page
-    also describes the catalogue, its concept schemes and its data service; the others name
-    the catalogue and the service by IRI, so that a harvester meets each description once."""
-    store = knowledge_store()
-    config = current_app.config
+def catalog_triples(
+    store: KnowledgeStore,
+    site: Site,
+    page: int,
+    page_size: int,
+    page_url: Callable[[int], str] | None = None,
+) -> list[ox.Triple]:
+    """One page of the catalogue of ``store``'s data version published on ``site``:
+    ``page_size`` datasets with all they refer to. The first page also describes the
+    catalogue, its concept schemes and its data service; the others name the catalogue and the
+    service by IRI, so that a harvester meets each description once. Pages are named by
+    ``page_url`` (by default the catalogue's address with ``?page=``)."""
+    config = site.config
+    if page_url is None:
+        page_url = partial(_page_of, site)
     base = store.base_uri
     triples: list[ox.Triple] = []
 
     def add(s: ox.NamedNode | ox.BlankNode, p: str, o: Term) -> None:
         triples.append(ox.Triple(s, _n(p), o))
 
-    catalog = _n(url_for("catalog.catalog", _external=True))
+    catalog = _n(site.url("catalog.catalog"))
     publisher = _n(base + "id/organisation/ftkg")
     contact = ox.BlankNode("contact")
     modified = _not_in_future(store.built_at)
@@ -187,12 +199,12 @@ def catalog_triples(page: int, page_size: int) -> list[ox.Triple]:
     for media_type in {*FILE_TYPES, GZIP}:
         add(_n(IANA + media_type), TYPE, _n(DCT + "MediaType"))
     add(_n(SPDX + "checksumAlgorithm_sha256"), TYPE, _n(SPDX + "ChecksumAlgorithm"))
-    add(_n(url_for("home.index", _external=True)), TYPE, _n(FOAF + "Document"))
+    add(_n(site.url("home.index")), TYPE, _n(FOAF + "Document"))
 
-    service = _n(url_for("sparql.endpoint", _external=True) + "#service")
+    service = _n(site.url("sparql.endpoint") + "#service")
     if page == 1:
-        _catalogue(add, catalog, publisher, modified)
-        _data_service(add, service, base, contact, publisher)
+        _catalogue(add, site, catalog, publisher, modified)
+        _data_service(add, site, service, base, contact, publisher)
     # Described on the first page, named by IRI on every one: a harvester takes each typed
     # dcat:DataService for a record, and udata fails the second with the same dct:identifier
     # (HARVESTING.md §4.1). Hydra pages split a collection's members, not their descriptions.
@@ -201,26 +213,26 @@ def catalog_triples(page: int, page_size: int) -> list[ox.Triple]:
 
     start = (page - 1) * page_size
     for dataset in DATASETS[start : start + page_size]:
-        node = _dataset(add, dataset, base, contact, publisher, modified)
+        node = _dataset(add, store, site, dataset, base, contact, publisher, modified)
         add(catalog, DCAT + "dataset", node)
 
     # --- Hydra paging (a harvester follows hydra:next until there is none) ------------------
-    view = _n(_page_url(page))
+    view = _n(page_url(page))
     add(catalog, HYDRA + "view", view)
     add(view, TYPE, _n(HYDRA + "PartialCollectionView"))
-    add(view, HYDRA + "first", _n(_page_url(1)))
+    add(view, HYDRA + "first", _n(page_url(1)))
     last = max(1, -(-len(DATASETS) // page_size))
-    add(view, HYDRA + "last", _n(_page_url(last)))
+    add(view, HYDRA + "last", _n(page_url(last)))
     if page < last:
-        add(view, HYDRA + "next", _n(_page_url(page + 1)))
+        add(view, HYDRA + "next", _n(page_url(page + 1)))
     if page > 1:
-        add(view, HYDRA + "previous", _n(_page_url(page - 1)))
+        add(view, HYDRA + "previous", _n(page_url(page - 1)))
     # Both datasets state the same metric; each statement once.
     return list(dict.fromkeys(triples))
 
 
 def _catalogue(
-    add: Add, catalog: ox.NamedNode, publisher: ox.NamedNode, modified: str | None
+    add: Add, site: Site, catalog: ox.NamedNode, publisher: ox.NamedNode, modified: str | None
 ) -> None:
     """The catalogue itself and the concept schemes it names (first page only)."""
     add(catalog, TYPE, _n(DCAT + "Catalog"))
@@ -242,7 +254,7 @@ def _catalogue(
         _text("The datasets and the SPARQL endpoint of the French Tech Knowledge Graph.", "en"),
     )
     add(catalog, DCT + "publisher", publisher)
-    add(catalog, FOAF + "homepage", _n(url_for("home.index", _external=True)))
+    add(catalog, FOAF + "homepage", _n(site.url("home.index")))
     add(catalog, DCT + "language", _n(EU + "language/FRA"))
     add(catalog, DCT + "language", _n(EU + "language/ENG"))
     add(catalog, DCT + "license", LICENCE)
@@ -259,11 +271,17 @@ def _catalogue(
     add(
         catalog,
         "http://www.w3.org/2000/01/rdf-schema#seeAlso",
-        _n(url_for("void.description", _external=True)),
+        _n(site.url("void.description")),
     )
 
 
-def _page_url(page: int) -> str:
+def _page_of(site: Site, page: int) -> str:
+    return site.url("catalog.catalog", page=page)
+
+
+def _page_of_request(page: int) -> str:
+    """The page's address as the request asked for the catalogue (its extension, its other
+    parameters), so that a harvester following hydra:next stays in the format it chose."""
     params = {k: v for k, v in request.args.items() if k != "page"}
     params["page"] = str(page)
     return request.base_url + "?" + urlencode(params)
@@ -278,10 +296,15 @@ def _not_in_future(built_at: str | None) -> str | None:
 
 
 def _data_service(
-    add: Add, service: ox.NamedNode, base: str, contact: ox.BlankNode, publisher: ox.NamedNode
+    add: Add,
+    site: Site,
+    service: ox.NamedNode,
+    base: str,
+    contact: ox.BlankNode,
+    publisher: ox.NamedNode,
 ) -> None:
     """The SPARQL endpoint as a DCAT data service (first page only)."""
-    endpoint = _n(url_for("sparql.endpoint", _external=True))
+    endpoint = _n(site.url("sparql.endpoint"))
     add(service, TYPE, _n(DCAT + "DataService"))
     add(service, DCT + "title", _text("Point d'accès SPARQL du graphe French Tech", "fr"))
     add(service, DCT + "title", _text("SPARQL endpoint of the French Tech graph", "en"))
@@ -323,13 +346,14 @@ def _data_service(
 
 def _dataset(
     add: Add,
+    store: KnowledgeStore,
+    site: Site,
     dataset: Dataset,
     base: str,
     contact: ox.BlankNode,
     publisher: ox.NamedNode,
     modified: str | None,
 ) -> ox.NamedNode:
-    store = knowledge_store()
     node = _n(dataset.iri(base))
     add(node, TYPE, _n(DCAT + "Dataset"))
     add(node, DCT + "identifier", ox.Literal(dataset.key))
@@ -339,7 +363,7 @@ def _dataset(
     add(node, DCT + "description", _text(dataset.description_en, "en"))
     add(node, DCT + "publisher", publisher)
     add(node, DCAT + "contactPoint", contact)
-    add(node, DCAT + "landingPage", _n(url_for("home.index", _external=True)))
+    add(node, DCAT + "landingPage", _n(site.url("home.index")))
     add(node, DCT + "conformsTo", _n(base + "ontology"))
     add(_n(base + "ontology"), TYPE, _n(DCT + "Standard"))
     add(node, DCT + "accessRights", _n(EU + "access-right/PUBLIC"))
@@ -367,13 +391,11 @@ def _dataset(
     for dump in store.dumps():
         if dump.dataset != dataset.key:
             continue
-        distribution = _n(
-            url_for("dumps.latest", name=stable_name(dump), _external=True) + "#distribution"
-        )
-        stable = _n(url_for("dumps.latest", name=stable_name(dump), _external=True))
+        distribution = _n(site.url("dumps.latest", name=stable_name(dump)) + "#distribution")
+        stable = _n(site.url("dumps.latest", name=stable_name(dump)))
         # The checksum and size describe this version's file: the download URL must name that
         # file, not the stable address a build replaces while this catalogue sits in caches.
-        download = _n(download_url(store, dump))
+        download = _n(download_url(store, site, dump))
         add(node, DCAT + "distribution", distribution)
         add(distribution, TYPE, _n(DCAT + "Distribution"))
         add(distribution, DCT + "title", _text(dump.title_fr, "fr"))
@@ -438,6 +460,7 @@ def catalog(extension: str | None = None) -> Response:
         raise BadRequest(
             f"there is no page {page}; the last page is {max(1, -(-len(DATASETS) // size))}"
         )
-    response = rdf_response(catalog_triples(page, size), extension, PREFIXES)
+    triples = catalog_triples(knowledge_store(), of_request(), page, size, _page_of_request)
+    response = rdf_response(triples, extension, PREFIXES)
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response

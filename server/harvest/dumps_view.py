@@ -26,6 +26,7 @@ from flask import (
 
 from server import negotiation
 from server.errors import NotFound
+from server.site import Site
 from server.version import layout
 from server.version.manifest import DumpFile, ManifestError, read_dumps_table, read_manifest
 from server.version.store import KnowledgeStore
@@ -108,15 +109,15 @@ def stable_name(file: DumpFile) -> str:
     return f"{stem}.{file.key.removeprefix('labels.')}"
 
 
-def download_url(store: KnowledgeStore, file: DumpFile) -> str:
+def download_url(store: KnowledgeStore, site: Site, file: DumpFile) -> str:
     """Where a harvester downloads the file whose checksum the catalogue gives: the versioned
     address, which never changes (so a catalogue cached for its hour still matches what it
     points to); the stable one only when the store served is not a version of the store root."""
     version_dir = store.version_dir
-    root = _store_root() / layout.VERSIONS
+    root = Path(site.config["STORE"]) / layout.VERSIONS
     if version_dir is not None and version_dir.parent.resolve() == root.resolve():
-        return url_for("dumps.file", version=version_dir.name, name=file.file, _external=True)
-    return url_for("dumps.latest", name=stable_name(file), _external=True)
+        return site.url("dumps.file", version=version_dir.name, name=file.file)
+    return site.url("dumps.latest", name=stable_name(file))
 
 
 @bp.get("/dumps/")

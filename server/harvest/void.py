@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response
 
 from server import quality
 from server.datasets import (
@@ -26,7 +26,9 @@ from server.datasets import (
 )
 from server.harvest.dumps_view import stable_name
 from server.harvest.rdf_response import rdf_response
+from server.site import Site, of_request
 from server.terms import Term
+from server.version.store import KnowledgeStore
 from server.web import knowledge_store
 
 bp = Blueprint("void", __name__)
@@ -68,9 +70,8 @@ def _n(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=XSD_INTEGER)
 
 
-def void_triples() -> list[ox.Triple]:
-    """The VoID description of the served version, as triples."""
-    store = knowledge_store()
+def void_triples(store: KnowledgeStore, site: Site) -> list[ox.Triple]:
+    """The VoID description of ``store``'s data version published on ``site``, as triples."""
     base = store.base_uri
     stats = store.dataset_statistics()
     whole = ox.NamedNode(WHOLE.iri(base))
@@ -80,7 +81,7 @@ def void_triples() -> list[ox.Triple]:
     def add(s: ox.NamedNode | ox.BlankNode, p: ox.NamedNode, o: Term) -> None:
         triples.append(ox.Triple(s, p, o))
 
-    description = ox.NamedNode(url_for("void.description", _external=True))
+    description = ox.NamedNode(site.url("void.description"))
     add(description, RDF_TYPE, _v("DatasetDescription"))
     add(
         description,
@@ -92,7 +93,7 @@ def void_triples() -> list[ox.Triple]:
     add(
         publisher,
         ox.NamedNode(FOAF + "name"),
-        ox.Literal(current_app.config["PUBLISHER_NAME"], language="fr"),
+        ox.Literal(site.config["PUBLISHER_NAME"], language="fr"),
     )
     for dataset in DATASETS:
         node = ox.NamedNode(dataset.iri(base))
@@ -111,7 +112,7 @@ def void_triples() -> list[ox.Triple]:
         )
         add(node, ox.NamedNode(DCT + "publisher"), publisher)
         add(node, ox.NamedNode(DCT + "license"), LICENCE)
-        add(node, _v("sparqlEndpoint"), ox.NamedNode(url_for("sparql.endpoint", _external=True)))
+        add(node, _v("sparqlEndpoint"), ox.NamedNode(site.url("sparql.endpoint")))
         add(node, _v("uriSpace"), ox.Literal(base + "id/"))
         add(
             node,
@@ -127,18 +128,18 @@ def void_triples() -> list[ox.Triple]:
         add(
             node,
             ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
-            ox.NamedNode(url_for("catalog.catalog", _external=True)),
+            ox.NamedNode(site.url("catalog.catalog")),
         )
         for dump in store.dumps():
             if dump.dataset == dataset.key:
                 add(
                     node,
                     _v("dataDump"),
-                    ox.NamedNode(url_for("dumps.latest", name=stable_name(dump), _external=True)),
+                    ox.NamedNode(site.url("dumps.latest", name=stable_name(dump))),
                 )
     # foaf:homepage is inverse functional (FOAF; VoID §2): the home page describes the whole
     # graph, so it is the homepage of that dataset alone, or the subset would be taken for it.
-    add(whole, ox.NamedNode(FOAF + "homepage"), ox.NamedNode(url_for("home.index", _external=True)))
+    add(whole, ox.NamedNode(FOAF + "homepage"), ox.NamedNode(site.url("home.index")))
     # A harvester reads quality from the dataset it harvests: completeness goes with each.
     for dataset in DATASETS:
         triples.extend(quality.dqv_triples(store, dataset.iri(base)))
@@ -196,4 +197,6 @@ def _linkset(add: Add, whole: ox.NamedNode, name: str, count: int, document: str
 @bp.get("/.well-known/void")
 def description() -> Response:
     """The VoID description, Turtle by default, any RDF format by Accept or ``?format=``."""
-    return rdf_response(void_triples(), extra_prefixes={"void": VOID})
+    return rdf_response(
+        void_triples(knowledge_store(), of_request()), extra_prefixes={"void": VOID}
+    )
