@@ -12,7 +12,9 @@ import pytest
 import rdflib
 from conftest import free_port, ftkg, oxigraph_server, serving
 
+from server.entities import describe as describing
 from server.remote import RemoteStore, with_bindings
+from server.version.store import KnowledgeStore
 
 pytestmark = pytest.mark.live
 
@@ -55,6 +57,19 @@ def test_the_service_on_the_remote_engine_serves_the_same_documents(
             embedded = rdflib.Graph().parse(live_server + path, format="turtle")
             assert len(remote) == len(embedded) > 10
         assert count(url + "sparql") == count(live_server + "sparql")
+
+
+def test_labels_read_from_the_engine_in_one_query_are_the_embedded_stores(pushed, built_store):
+    embedded = KnowledgeStore.open_live(built_store)
+    try:
+        remote = KnowledgeStore(RemoteStore(pushed + "query"), embedded.base_uri, "")
+        linked = describing.describe(embedded, embedded.base_uri + "id/ecosystem/lille")
+        iris = set(linked.labels)
+        assert len(iris) > 50
+        expected = describing.labels_of_all(embedded, iris)
+        assert describing.labels_of_all(remote, iris) == expected
+    finally:
+        embedded.close()
 
 
 def test_a_push_to_an_engine_that_is_not_there_fails_with_a_message(built_store):

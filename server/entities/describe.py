@@ -14,7 +14,7 @@ from itertools import islice
 
 import pyoxigraph as ox
 
-from server.remote import with_bindings
+from server.remote import with_bindings, with_values
 from server.terms import Term
 from server.version.store import KnowledgeStore
 
@@ -235,7 +235,7 @@ def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 10
         incoming=incoming,
         incoming_page=max(page, 1),
         incoming_page_size=page_size,
-        labels={i: labels_of(store, i) for i in linked},
+        labels=labels_of_all(store, linked),
         sources=sources,
         blank_nodes=blank_nodes,
         judgement_quads=judgement_quads,
@@ -331,6 +331,42 @@ def labels_of(store: KnowledgeStore, iri: str) -> dict[str, str]:
         for quad in store.store.quads_for_pattern(node, predicate, None, ox.DefaultGraph()):
             if isinstance(quad.object, ox.Literal):
                 found.setdefault(quad.object.language or "", quad.object.value)
+    return found
+
+
+# The labels of many resources at once, for an engine over HTTP (one request, not one per
+# resource and label property); ?entity is bound by a VALUES block. One UNION branch per
+# label property: Oxigraph pushes the VALUES into each (15 ms for 300 IRIs), where one
+# pattern with a variable predicate is scanned whole (600 ms).
+LABELS_OF_ALL = (
+    "SELECT ?entity ?property ?label WHERE {\n  "
+    + "\n  UNION ".join(
+        f"{{ ?entity {p} ?label BIND({p} AS ?property) }}" for p in LABEL_PROPERTIES
+    )
+    + "\n  FILTER(isLiteral(?label))\n}"
+)
+# IRIs per request: a page links a few hundred resources at most, and engines cap query size.
+LABELS_PER_REQUEST = 400
+
+
+def labels_of_all(store: KnowledgeStore, iris: set[str]) -> dict[str, dict[str, str]]:
+    """``labels_of`` each of ``iris``: from the embedded store quad by quad (microseconds
+    each), from a remote engine in one query per LABELS_PER_REQUEST resources."""
+    if isinstance(store.store, ox.Store):
+        return {iri: labels_of(store, iri) for iri in iris}
+    rank = {predicate.value: i for i, predicate in enumerate(LABEL_PROPERTIES)}
+    rows: list[tuple[int, str, ox.Literal]] = []
+    ordered = sorted(iris)
+    for start in range(0, len(ordered), LABELS_PER_REQUEST):
+        chunk = [ox.NamedNode(iri) for iri in ordered[start : start + LABELS_PER_REQUEST]]
+        for row in store.store.query(with_values(LABELS_OF_ALL, "entity", chunk)):
+            label = row["label"]
+            if isinstance(label, ox.Literal):
+                rows.append((rank[row["property"].value], row["entity"].value, label))
+    found: dict[str, dict[str, str]] = {iri: {} for iri in iris}
+    # First label property first, as labels_of reads them.
+    for _, iri, label in sorted(rows, key=lambda r: r[0]):
+        found[iri].setdefault(label.language or "", label.value)
     return found
 
 
