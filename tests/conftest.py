@@ -22,8 +22,10 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 import pytest
+from browser import chromium
 from flask import Flask
 from flask.testing import FlaskClient
+from playwright.sync_api import Browser
 
 from server.app import create_app
 from server.pipeline import geography
@@ -295,3 +297,10 @@ def cpu_seconds(pid: int) -> float | None:
     # Fields after the command name, which is in parentheses and may hold spaces.
     fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """A headless Chromium for one browser-test module, closed after it."""
+    with chromium() as instance:
+        yield instance

@@ -4,7 +4,7 @@ within the screen of a phone."""
 from __future__ import annotations
 
 import pytest
-from browser import RECORD_VIOLATIONS, chromium, chromium_available
+from browser import RECORD_VIOLATIONS, chromium_available
 
 pytestmark = [
     pytest.mark.live,
@@ -14,12 +14,6 @@ pytestmark = [
 
 PAGES = ("", "page/round/2019-capitales-communautes")
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as instance:
-        yield instance
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -5,19 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from browser import chromium, chromium_available
+from browser import chromium_available
 
 pytestmark = [
     pytest.mark.live,
     pytest.mark.browser,
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as instance:
-        yield instance
 
 
 def test_the_editor_runs_an_example_and_shows_its_rows(live_server, browser):

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
-from browser import RECORD_VIOLATIONS, chromium, chromium_available
+from browser import RECORD_VIOLATIONS, chromium_available
 from conftest import BASE, PROJECT_ROOT
 
 from server import examples
@@ -42,12 +42,6 @@ CONSTRUCT { ?award ftkg:awardee <id/ecosystem/lille> ; ftkg:labelKind ?kind ; a 
 WHERE { ?award ftkg:awardee <id/ecosystem/lille> ; ftkg:labelKind ?kind .
         ?kind rdfs:label ?name FILTER(LANG(?name) = "en") }
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as instance:
-        yield instance
 
 
 @pytest.fixture

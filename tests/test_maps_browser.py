@@ -4,19 +4,13 @@ the page loads nothing its Content-Security-Policy refuses."""
 from __future__ import annotations
 
 import pytest
-from browser import chromium, chromium_available
+from browser import chromium_available
 
 pytestmark = [
     pytest.mark.live,
     pytest.mark.browser,
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as instance:
-        yield instance
 
 
 def test_tabbing_onto_a_territory_shows_its_ecosystems_and_labels(live_server, browser):

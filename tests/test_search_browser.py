@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from browser import chromium, chromium_available
+from browser import chromium_available
 
 pytestmark = [
     pytest.mark.live,
     pytest.mark.browser,
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as instance:
-        yield instance
 
 
 def test_typing_suggests_entities_and_enter_opens_the_one_chosen(live_server, browser):

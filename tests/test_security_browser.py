@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from browser import RECORD_VIOLATIONS, chromium, chromium_available
+from browser import RECORD_VIOLATIONS, chromium_available
 
 pytestmark = [
     pytest.mark.live,
@@ -19,12 +19,6 @@ HOSTILE_QUERY = (
     'SELECT ?x ?l WHERE { VALUES (?x ?l) { (<javascript:alert(1)> "<img src=x onerror=alert(2)>")'
     ' (<http://kg.test/x> "</script><script>alert(3)</script>") } }'
 )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as instance:
-        yield instance
 
 
 def open_page(browser, url: str):
