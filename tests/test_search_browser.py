@@ -41,3 +41,16 @@ def test_without_choosing_a_suggestion_the_form_lands_on_the_results_page(live_s
     page.wait_for_url("**/search?q=lille")
     assert "Commune · Nord (59)" in page.locator(".search-results").inner_text()
     page.close()
+
+
+def test_the_404_page_shows_the_entities_it_may_have_meant(live_server, browser):
+    page = browser.new_page()
+    page.goto(live_server + "page/commune/lille")
+    heading = page.locator("h2").first.bounding_box()
+    lille = page.locator('main a[href="/page/commune/59350"]')
+    form = page.locator("main form.search-page").bounding_box()
+    assert lille.is_visible()
+    box = lille.bounding_box()
+    # Between "Did you mean:" and the search form, in the page's flow, not floated away.
+    assert heading["y"] < box["y"] < form["y"]
+    page.close()
