@@ -16,7 +16,7 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 from urllib.error import HTTPError, URLError
 
@@ -71,6 +71,15 @@ def with_values(query: str, name: str, terms: Sequence[Term]) -> str:
     block = f" VALUES ?{name} {{ {' '.join(str(term) for term in terms)} }} "
     position = _group_start(query)
     return query[:position] + block + query[position:]
+
+
+def with_rows(query: str, names: Sequence[str], rows: Iterable[Sequence[Term]]) -> str:
+    """``query`` with the variables ``names`` bound to each of ``rows`` in turn, as one VALUES
+    block opening its WHERE clause (SPARQL 1.1 Query §10.2.1)."""
+    header = " ".join(f"?{name}" for name in names)
+    body = " ".join("(" + " ".join(str(term) for term in row) + ")" for row in rows)
+    position = _group_start(query)
+    return query[:position] + f" VALUES ({header}) {{ {body} }} " + query[position:]
 
 
 def _group_start(query: str) -> int:

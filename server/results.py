@@ -264,7 +264,10 @@ def write_graph(
 
 
 def jsonld(
-    triples: Iterable[ox.Triple], prefixes: dict[str, str], truncated: bool = False
+    triples: Iterable[ox.Triple],
+    prefixes: dict[str, str],
+    truncated: bool = False,
+    indent: int | None = 1,
 ) -> bytes:
     """JSON-LD compacted with ``prefixes`` as an inline @context.
 
@@ -280,7 +283,7 @@ def jsonld(
     if truncated:
         # An unmapped key: JSON-LD processors drop it, people reading the document see it.
         document["truncated"] = True
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    return json.dumps(document, ensure_ascii=False, indent=indent).encode("utf-8")
 
 
 @functools.lru_cache(maxsize=8)

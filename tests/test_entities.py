@@ -79,10 +79,23 @@ def test_redirects_never_point_at_localhost_behind_a_proxy(knowledge_store):
     }
     response = client.get("/id/ecosystem/lille", headers=headers)
     assert response.headers["Location"] == "/data/ecosystem/lille.ttl"
-    document = client.get("/data/ecosystem/lille.ttl", headers=headers)
+
+
+@pytest.mark.parametrize("page", [1, 2])
+def test_a_data_document_names_itself_under_the_base_whatever_host_it_is_reached_at(
+    knowledge_store, page
+):
+    # Made once at build for every host: its canonical address, not the request's.
+    client = create_app({"TESTING": True, "KNOWLEDGE_STORE": knowledge_store}).test_client()
+    document = client.get(
+        f"/data/region/32.ttl?page={page}", base_url="https://elsewhere.example:8443/"
+    )
     graph = rdflib.Graph().parse(data=document.data, format="turtle")
-    (doc,) = graph.subjects(FOAF.primaryTopic, LILLE)
-    assert str(doc) == "https://data.example.org/data/ecosystem/lille.ttl"
+    (doc,) = graph.subjects(FOAF.primaryTopic, rdflib.URIRef(BASE + "id/region/32"))
+    suffix = "?page=2" if page == 2 else ""
+    assert str(doc) == BASE + "data/region/32.ttl" + suffix
+    (following,) = graph.objects(doc, rdflib.URIRef("http://www.w3.org/ns/hydra/core#next"))
+    assert str(following) == BASE + f"data/region/32.ttl?page={page + 1}"
 
 
 def test_an_unknown_entity_is_a_404_in_html_for_browsers(client):

@@ -9,12 +9,13 @@ document are rendered from this one gathering, so they never disagree.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 
 import pyoxigraph as ox
 
-from server.remote import with_bindings, with_values
+from server.remote import RemoteStore, with_bindings, with_values
 from server.terms import Term
 from server.version.store import KnowledgeStore
 
@@ -45,21 +46,24 @@ SELECT ?entity ?s ?p WHERE { ?s ?p ?entity } ORDER BY ?p ?s
 # Written with its bindings as a VALUES block (proper term serialisation, never pasted text):
 # Oxigraph pushes VALUES into every branch of the UNION, while bound substitutions are
 # applied after it (11 ms against 800 ms for a judged award, measured).
-JUDGEMENTS = """
+_JUDGEMENTS_WHERE = """
 PREFIX ftkg: <ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?graph ?node ?p ?o WHERE {
-  { ?node rdf:subject ?entity ; a ftkg:Claim }
-  UNION { ?node dcterms:subject ?entity ; a ftkg:Disagreement }
-  UNION { ?claim rdf:subject ?entity . ?node ftkg:competingClaim ?claim }
-  UNION { ?disagreement dcterms:subject ?entity ; ftkg:competingClaim ?node }
-  UNION { ?claim rdf:subject ?entity . ?disagreement ftkg:competingClaim ?claim , ?node }
-  GRAPH ?graph { ?node ?p ?o }
+SELECT {projection} WHERE {{
+  {{ ?node rdf:subject ?entity ; a ftkg:Claim }}
+  UNION {{ ?node dcterms:subject ?entity ; a ftkg:Disagreement }}
+  UNION {{ ?claim rdf:subject ?entity . ?node ftkg:competingClaim ?claim }}
+  UNION {{ ?disagreement dcterms:subject ?entity ; ftkg:competingClaim ?node }}
+  UNION {{ ?claim rdf:subject ?entity . ?disagreement ftkg:competingClaim ?claim , ?node }}
+  GRAPH ?graph {{ ?node ?p ?o }}
   ?graph prov:wasDerivedFrom ?editors .
-}
+}}
 """
+JUDGEMENTS = _JUDGEMENTS_WHERE.format(projection="?graph ?node ?p ?o")
+# The same for every judged entity at once (the build's bulk pass), ?entity left free.
+ALL_JUDGEMENTS = _JUDGEMENTS_WHERE.format(projection="?entity ?graph ?node ?p ?o")
 EDITORS_SOURCE = "id/source/ftkg-editors"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 FTKG = "ontology#"  # relative to the base: the ontology's namespace
@@ -183,17 +187,7 @@ def is_alias(store: KnowledgeStore, iri: str) -> bool:
 def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 100) -> Description:
     """Gather the description of ``iri`` (``page`` of its incoming statements)."""
     entity = ox.NamedNode(iri)
-    by_statement: dict[tuple[str, str], Statement] = {}
-    for quad in store.store.quads_for_pattern(entity, None, None, None):
-        if isinstance(quad.graph_name, ox.DefaultGraph):
-            continue
-        key = (quad.predicate.value, str(quad.object))
-        statement = by_statement.get(key)
-        if statement is None:
-            statement = by_statement[key] = Statement(quad.predicate, quad.object)
-        statement.graphs.append(quad.graph_name.value)
-    statements = sorted(by_statement.values(), key=lambda s: (s.predicate.value, str(s.value)))
-
+    statements = statements_of(store.store.quads_for_pattern(entity, None, None, None))
     counts = [
         (row["p"].value, int(row["n"].value))
         for row in store.query(INCOMING_COUNTS, {"entity": entity})
@@ -201,22 +195,72 @@ def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 10
     offset = max(page - 1, 0) * page_size
     rows = islice(store.query(INCOMING, {"entity": entity}), offset, offset + page_size)
     incoming = [(row["s"], row["p"]) for row in rows]
+    return assemble(
+        store.base_uri,
+        iri,
+        statements,
+        counts,
+        incoming,
+        (page, page_size),
+        blank_nodes_of(store.store, statements),
+        _judgement_quads(store, entity),
+        sources=lambda graph: source_of(store, graph),
+        labels=lambda iris: labels_of_all(store, iris),
+    )
 
-    blank_nodes = [
+
+def statements_of(quads: Iterable[ox.Quad]) -> list[Statement]:
+    """The entity's statements among its ``quads`` (all graphs), each with the named graphs
+    that state it, in (predicate, value) order."""
+    by_statement: dict[tuple[str, str], Statement] = {}
+    for quad in quads:
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            continue
+        key = (quad.predicate.value, str(quad.object))
+        statement = by_statement.get(key)
+        if statement is None:
+            statement = by_statement[key] = Statement(quad.predicate, quad.object)
+        statement.graphs.append(quad.graph_name.value)
+    return sorted(by_statement.values(), key=lambda s: (s.predicate.value, str(s.value)))
+
+
+def blank_nodes_of(engine: ox.Store | RemoteStore, statements: list[Statement]) -> list[ox.Quad]:
+    """The default-graph statements about the blank nodes among the values of ``statements``."""
+    return [
         quad
         for statement in statements
         if isinstance(statement.value, ox.BlankNode)
-        for quad in store.store.quads_for_pattern(statement.value, None, None, ox.DefaultGraph())
+        for quad in engine.quads_for_pattern(statement.value, None, None, ox.DefaultGraph())
     ]
-    linked = {entity.value}
+
+
+def assemble(
+    base_uri: str,
+    iri: str,
+    statements: list[Statement],
+    counts: list[tuple[str, int]],
+    incoming: list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode]],
+    paging: tuple[int, int],
+    blank_nodes: list[ox.Quad],
+    judgement_quads: list[ox.Quad],
+    sources: Callable[[str], Source],
+    labels: Callable[[set[str]], dict[str, dict[str, str]]],
+) -> Description:
+    """The description from its gathered parts, naming what a reader must see named.
+
+    One assembly for both gatherings: a request's lookups (``describe``) and the build's bulk
+    passes over the whole store (``server.pipeline.documents``), so the two cannot disagree on
+    which resources a document labels or which sources it cites. ``paging`` is (page, size).
+    """
+    page, page_size = paging
+    linked = {iri}
     linked |= {s.predicate.value for s in statements}
     linked |= {s.value.value for s in statements if isinstance(s.value, ox.NamedNode)}
     linked |= {p for p, _ in counts}
     linked |= {s.value for s, _ in incoming if isinstance(s, ox.NamedNode)}
     linked |= {q.predicate.value for q in blank_nodes}
     linked |= {q.object.value for q in blank_nodes if isinstance(q.object, ox.NamedNode)}
-    judgement_quads = _judgement_quads(store, entity)
-    ftkg = store.base_uri + FTKG
+    ftkg = base_uri + FTKG
     # What a reader must see named: confidence levels, verdicts, the values claims state.
     named = {ftkg + "confidence", ftkg + "verdict", RDF + "object"}
     linked |= {
@@ -226,8 +270,8 @@ def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 10
     }
     graphs = {g for s in statements for g in s.graphs}
     graphs |= {q.object.value for q in judgement_quads if q.predicate.value == ftkg + "statedIn"}
-    sources = {g: source_of(store, g) for g in graphs}
-    linked |= {s.document for s in sources.values() if s.document}
+    found = {g: sources(g) for g in graphs}
+    linked |= {s.document for s in found.values() if s.document}
     return Description(
         iri=iri,
         statements=statements,
@@ -235,8 +279,8 @@ def describe(store: KnowledgeStore, iri: str, page: int = 1, page_size: int = 10
         incoming=incoming,
         incoming_page=max(page, 1),
         incoming_page_size=page_size,
-        labels=labels_of_all(store, linked),
-        sources=sources,
+        labels=labels(linked),
+        sources=found,
         blank_nodes=blank_nodes,
         judgement_quads=judgement_quads,
         ontology=ftkg,
@@ -254,11 +298,15 @@ def _judgement_quads(store: KnowledgeStore, entity: ox.NamedNode) -> list[ox.Qua
         return []
     editors = ox.NamedNode(store.base_uri + EDITORS_SOURCE)
     rows = store.query(with_bindings(JUDGEMENTS, {"entity": entity, "editors": editors}))
-    # A node reached through two branches comes twice; each statement once, in order.
-    return sorted(
-        dict.fromkeys(ox.Quad(row["node"], row["p"], row["o"], row["graph"]) for row in rows),
-        key=str,
+    return judgement_quads_of(
+        ox.Quad(row["node"], row["p"], row["o"], row["graph"]) for row in rows
     )
+
+
+def judgement_quads_of(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """The editors' statements about one entity as a description holds them."""
+    # A node reached through two branches comes twice; each statement once, in order.
+    return sorted(dict.fromkeys(quads), key=str)
 
 
 def _texts(quads: list[ox.Quad], predicate: str) -> dict[str, str]:

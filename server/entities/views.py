@@ -20,7 +20,7 @@ from server import negotiation
 from server.entities import describe as describing
 from server.entities import documents
 from server.errors import BadRequest, NotFound
-from server.results import write_graph
+from server.version.store import KnowledgeStore
 from server.web import knowledge_store
 
 bp = Blueprint("entities", __name__)
@@ -28,8 +28,8 @@ bp = Blueprint("entities", __name__)
 DATA_FORMATS = negotiation.DATASET_FORMATS
 # What /id/ chooses among: the data documents, or the page for people.
 THING_FORMATS = (*DATA_FORMATS, negotiation.HTML)
-DATASET_KEY = "id/dataset/french-tech-kg"
-INCOMING_PAGE_SIZE = 100
+DATASET_KEY = documents.DATASET_KEY
+INCOMING_PAGE_SIZE = documents.INCOMING_PAGE_SIZE
 
 
 def _iri(path: str) -> str:
@@ -127,22 +127,15 @@ def data(path: str) -> Response:
     store = knowledge_store()
     page = _page_number()
     headers = {"Link": _alternates(path)}
-    description = describing.describe(store, found, page, INCOMING_PAGE_SIZE)
-    document_url = url_for("entities.data", path=f"{path}.{fmt.extension}", _external=True)
-    next_url = None
-    if description.has_next_incoming_page:
-        next_url = document_url + "?" + urlencode({"page": page + 1})
+    made = _materialised(store, path, fmt) if page == 1 else None
+    if made is not None:
+        body, has_next = made
+    else:
+        body, has_next = _rendered(store, found, path, fmt, page)
+    if has_next:
         here = url_for("entities.data", path=f"{path}.{fmt.extension}")
         headers["Link"] += f', <{here}?page={page + 1}>; rel="next"'
-    quads = documents.document_quads(
-        description,
-        document_url + (f"?page={page}" if page > 1 else ""),
-        store.base_uri + DATASET_KEY,
-        store.built_at,
-        next_url,
-        reify=fmt not in (negotiation.TRIG, negotiation.N_QUADS),
-    )
-    response = Response(_serialise(quads, fmt), content_type=fmt.content_type, headers=headers)
+    response = Response(body, content_type=fmt.content_type, headers=headers)
     if negotiated:
         response.vary.add("Accept")
         response.headers["Content-Location"] = url_for(
@@ -153,6 +146,44 @@ def data(path: str) -> Response:
             f', <{url_for("entities.context", _external=True)}>; rel="http://www.w3.org/ns/json-ld#context"'
         )
     return response
+
+
+def _materialised(
+    store: KnowledgeStore, path: str, fmt: negotiation.Format
+) -> tuple[bytes, bool] | None:
+    """Page 1 of the document as the build made it, and whether a page 2 follows; None when
+    the build made none (an older version, a remote engine, a format not kept)."""
+    made = store.documents()
+    if made is None or fmt.extension not in made.extensions:
+        return None
+    entry = made.entry(path)
+    body = made.body(path, fmt.extension, gzip=False)
+    if entry is None or body is None:
+        return None
+    return body, entry.next_page
+
+
+def _rendered(
+    store: KnowledgeStore, iri: str, path: str, fmt: negotiation.Format, page: int
+) -> tuple[bytes, bool]:
+    """The document gathered and serialised now, and whether a page follows."""
+    description = describing.describe(store, iri, page, INCOMING_PAGE_SIZE)
+    # The document names itself by its canonical address under the base IRI, where our IRIs
+    # are published (Cool URIs), not by the host this request reached: the same document on
+    # every host, which the build can make once for all.
+    next_iri = None
+    if description.has_next_incoming_page:
+        next_iri = documents.document_iri(store.base_uri, path, fmt.extension, page + 1)
+    quads = documents.document_quads(
+        description,
+        documents.document_iri(store.base_uri, path, fmt.extension, page),
+        store.base_uri + DATASET_KEY,
+        store.built_at,
+        next_iri,
+        reify=fmt not in (negotiation.TRIG, negotiation.N_QUADS),
+    )
+    body = documents.serialise(quads, fmt, current_app.config["PREFIXES"])
+    return body, description.has_next_incoming_page
 
 
 def _data_format(path: str) -> tuple[str, negotiation.Format, bool]:
@@ -175,17 +206,6 @@ def _page_number() -> int:
     if page < 1 or page > 1_000_000:
         raise BadRequest(f"page must be between 1 and 1000000, got {page}")
     return page
-
-
-def _serialise(quads: list[ox.Quad], fmt: negotiation.Format) -> bytes:
-    prefixes = current_app.config["PREFIXES"]
-    if fmt in (negotiation.TRIG, negotiation.N_QUADS):
-        options: dict[str, Any] = {"prefixes": prefixes} if fmt is negotiation.TRIG else {}
-        return ox.serialize(quads, format=fmt.writer, **options)
-    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-    chunks: list[bytes] = []
-    write_graph(triples, fmt, prefixes, chunks.append)
-    return b"".join(chunks)
 
 
 @bp.get("/context.jsonld")

@@ -12,7 +12,7 @@ Steps, each shown as progress:
    statements included;
 5. compute the VoID statistics (in a process of its own, during step 4), optimise, write the
    dumps and the search index beside the store (the index in its own process, while the
-   dumps are written);
+   dumps are written), then every entity's data document (``documents``);
 6. publish: the staging directory becomes a version and ``live`` points at it.
 
 Any failure before step 6 leaves the live version untouched.
@@ -37,6 +37,7 @@ from server.namespaces import project_prefixes, validate_base_uri
 from server.pipeline import (
     completeness,
     countries,
+    documents,
     dumps,
     geography,
     inputs,
@@ -322,11 +323,25 @@ def build(
         clock.progress(f"  {search_index.SEARCH_INDEX}: {searchable:,} named entities")
         for dump in written:
             clock.progress(f"  {dump.file}: {dump.bytes:,} bytes, {dump.statements:,} statements")
+        # After the dumps, not beside them: both keep every core busy, so running them at
+        # once only interleaves the same work (and doubles the memory held at a time).
+        clock.step("documents", f"every entity's data document, {dump_processes} processes")
+        made = documents.materialise(
+            staged / layout.OXIGRAPH_DIR,
+            prepared.base_uri,
+            built_at.isoformat(timespec="seconds"),
+            staged,
+            processes=dump_processes,
+        )
+        clock.progress(
+            f"  {documents.DOCUMENTS}: {made.documents:,} entities, {made.aliases:,} aliases, "
+            f"{made.bytes:,} bytes"
+        )
         built = Manifest(
             version=version_name,
             data_version=digest,
             base_uri=prepared.base_uri,
-            built_at=built_at.isoformat(timespec="seconds"),
+            built_at=built_at.isoformat(timespec="seconds"),  # as the documents say
             builder=f"ftkg {__version__}",
             triples=triples,
             quads=quads,

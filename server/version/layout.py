@@ -4,6 +4,7 @@
     {root}/versions/{version}/build.json    what was built, from what, when
     {root}/versions/{version}/search.sqlite the search index of that version's names
     {root}/versions/{version}/statistics.json  its VoID statistics
+    {root}/versions/{version}/documents.sqlite every entity's data documents, made at build
     {root}/versions/{version}/dumps/        its dumps, and manifest.json, their table
     {root}/versions/.staging-{version}/     a build in progress (never served)
     {root}/live -> versions/{version}       the version being served
@@ -39,6 +40,9 @@ SEARCH_INDEX = "search.sqlite"
 # The tables of the search index this code writes and reads; 2: entity.successors.
 SEARCH_INDEX_SCHEMA = 2
 STATISTICS = "statistics.json"
+DOCUMENTS = "documents.sqlite"
+# The tables of the materialised documents this code writes and reads.
+DOCUMENTS_SCHEMA = 1
 DUMPS_TABLE = "manifest.json"  # in DUMPS_DIR
 
 
@@ -67,6 +71,11 @@ class Version:
     def dumps_path(self) -> Path:
         """Where this version's dumps live."""
         return self.directory / DUMPS_DIR
+
+    @property
+    def documents_path(self) -> Path:
+        """Where this version's materialised entity documents live."""
+        return self.directory / DOCUMENTS
 
     @property
     def statistics_path(self) -> Path:

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from server.remote import RemoteStore
 from server.version import layout, statistics
 from server.version.derived import Derivations, NotRecorded
+from server.version.documents import Documents
 from server.version.manifest import Counts, DumpFile, Manifest, ManifestError, read_dumps_table
 from server.version.manifest import read_manifest as read_manifest_of
 from server.version.search_index import SearchIndex, is_current
@@ -133,6 +134,17 @@ class KnowledgeStore:
             )
 
         return self.cached("search.index", open_index)
+
+    def documents(self) -> Documents | None:
+        """The entity documents the build materialised, or None: a version built before them,
+        a store that is not a built version, or queries sent to a remote engine (whose content
+        may change under the version); documents are then rendered per request."""
+        directory = self.version_dir
+        if directory is None or not isinstance(self.store, ox.Store):
+            return None
+        return self.cached(
+            "documents", lambda: Documents.open_current(directory / layout.DOCUMENTS)
+        )
 
     def _derivations(self) -> Derivations:
         if self.derive is None:

@@ -1,0 +1,99 @@
+"""Reading the entity documents a build materialised: bodies by path, format and encoding.
+
+``ftkg build`` writes page 1 of every entity's data document, in the formats crawlers ask for
+and gzipped as well, into a SQLite file beside the store (see ``server.pipeline.documents``),
+so that a first request is answered with bytes read by key instead of a description gathered
+and serialised. The file is read-only; SQLite connections are not shared between threads, so
+each thread opens its own, and a forked process never reuses its parent's.
+
+A version built before the file existed, or by older code, has none that this code reads:
+``open_current`` then gives None and documents are rendered per request.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from server.version import layout
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the build recorded of an entity besides its documents."""
+
+    path: str  # under id/, e.g. commune/59350
+    successor: str | None  # the path that replaces it, when all it is is an alias (a 301)
+    next_page: bool  # whether its incoming links go on past page 1 (hydra:next, rel="next")
+
+
+class Documents:
+    """Every entity's page-1 data documents, as the build wrote them."""
+
+    def __init__(self, path: Path) -> None:
+        self._uri = f"file:{path}?mode=ro&immutable=1"
+        self._local = threading.local()
+        meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())
+        self.extensions: frozenset[str] = frozenset(meta["extensions"].split())
+        self.built_at: str = meta["built_at"]
+        self.base_uri: str = meta["base_uri"]
+
+    @classmethod
+    def open_current(cls, path: Path) -> Documents | None:
+        """The file at ``path`` if it holds the tables this code reads, else None."""
+        if not path.is_file():
+            return None
+        connection = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        try:
+            row = connection.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        finally:
+            connection.close()
+        if row is None or row[0] != str(layout.DOCUMENTS_SCHEMA):
+            return None
+        return cls(path)
+
+    def _db(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None or self._local.pid != os.getpid():
+            connection = sqlite3.connect(self._uri, uri=True)
+            self._local.connection, self._local.pid = connection, os.getpid()
+        return connection
+
+    def body(self, path: str, extension: str, gzip: bool) -> bytes | None:
+        """Page 1 of the document of ``path`` (``commune/59350``) in the format of
+        ``extension`` (``ttl``), gzipped if ``gzip``; None when it was not materialised."""
+        row = (
+            self._db()
+            .execute(
+                "SELECT bytes FROM body WHERE path = ? AND extension = ? AND gzip = ?",
+                (path, extension, int(gzip)),
+            )
+            .fetchone()
+        )
+        return bytes(row[0]) if row is not None else None
+
+    def entry(self, path: str) -> Entry | None:
+        """What the build recorded of the entity at ``path``; None if the graph has nothing
+        about it."""
+        row = (
+            self._db()
+            .execute("SELECT successor, next_page FROM entity WHERE path = ?", (path,))
+            .fetchone()
+        )
+        return Entry(path, row[0], bool(row[1])) if row is not None else None
+
+    def exists(self, path: str) -> bool:
+        """Whether the graph states anything about the entity at ``path`` (``/id/{path}``)."""
+        return self.entry(path) is not None
+
+    def __len__(self) -> int:
+        """How many entities the file records."""
+        (count,) = self._db().execute("SELECT COUNT(*) FROM entity").fetchone()
+        return int(count)
