@@ -53,6 +53,7 @@ from server.entities import describe as describing
 from server.entities import documents
 from server.namespaces import project_prefixes
 from server.remote import with_rows
+from server.terms import Term
 from server.version import layout
 
 DOCUMENTS = layout.DOCUMENTS
@@ -169,7 +170,7 @@ def _scan(store: ox.Store, base_uri: str) -> _Passes:
     return _Passes(entities, incoming, labels, {}, {})
 
 
-def _first(store: ox.Store, subject: ox.NamedNode, predicate: ox.NamedNode) -> ox.Term | None:
+def _first(store: ox.Store, subject: ox.NamedNode, predicate: ox.NamedNode) -> Term | None:
     for quad in store.quads_for_pattern(subject, predicate, None, ox.DefaultGraph()):
         return quad.object
     return None
