@@ -8,13 +8,15 @@ its configured public address.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from werkzeug.routing import MapAdapter
+from werkzeug.test import EnvironBuilder
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,29 @@ class Site:
     def url(self, endpoint: str, **values: Any) -> str:
         """The absolute URL of ``endpoint``'s route with ``values`` (the rest as a query)."""
         return self.routes.build(endpoint, values, force_external=True)
+
+    @property
+    def root(self) -> str:
+        """The site's own address, ending in a slash (``https://example.org/kg/``)."""
+        return self.url("home.index")
+
+
+@contextmanager
+def rendering(app: Flask, site: Site) -> Iterator[None]:
+    """Render pages of ``site`` outside any request, their links as a request there gets them.
+
+    Flask's ``url_for`` (in code and in templates) builds absolute URLs outside a request and
+    relative ones within; a page is the same document whoever asks, so the build renders it
+    within a bare request for the site's root: no query, no headers, nothing a page could
+    depend on. The renderers take the site and the language as arguments, never from it.
+    Inside a live request nothing changes: that request reached the same site.
+    """
+    if has_request_context():
+        yield
+        return
+    environ = EnvironBuilder(path="/", base_url=site.root).get_environ()
+    with app.request_context(environ):
+        yield
 
 
 def of_request() -> Site:

@@ -464,3 +464,28 @@ def test_following_links_from_home_reaches_every_listed_entity_page_without_erro
                 queue.append(local)
     assert failures == []
     assert entity_pages > 500
+
+
+@pytest.mark.parametrize(
+    "path", ["ecosystem/lille", "round/2019-capitales-communautes", "commune/59350"]
+)
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_entity_page_is_rendered_without_a_request_for_any_published_address(
+    app, client, path, lang
+):
+    # What a build calls: a data version, an address and a language; no request to read.
+    from server import site
+    from server.entities.pages import render_entity
+
+    published = "https://data.example.org/kg/"
+    store = app.config["KNOWLEDGE_STORE"]
+    address = site.at(app, published)
+    with site.rendering(app, address):
+        page = render_entity(
+            store, address, lang, app.extensions["ftkg.examples"], BASE + "id/" + path, path, 1
+        )
+    assert f'href="/kg/data/{path}.ttl"' in page
+    assert f'"url": "{published}page/{path}"' in page
+    served = client.get(f"/page/{path}?lang={lang}", base_url=published)
+    assert served.status_code == 200
+    assert page == served.get_data(as_text=True)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import current_app, render_template, request, url_for
+from flask import render_template, url_for
 
 from server.entities import describe as describing
 from server.entities import history as histories
 from server.entities import timelines
+from server.examples import ExampleQuery
 from server.pictures import label_charts
 from server.presentation import (
     LANGUAGES,
@@ -22,10 +24,10 @@ from server.presentation import (
     link_for,
     literal_display,
     local_name,
-    reader_language,
     web_url,
 )
-from server.web import knowledge_store
+from server.site import Site
+from server.version.store import KnowledgeStore
 
 SCHEMA = "http://schema.org/"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -142,10 +144,19 @@ class SourceView:
     page_href: str | None = None
 
 
-def render_entity(iri: str, path: str, page: int) -> str:
-    """The page of ``iri`` (``page`` of its incoming links), in the reader's language."""
-    store = knowledge_store()
-    lang = reader_language()
+def render_entity(
+    store: KnowledgeStore,
+    site: Site,
+    lang: str,
+    examples: Sequence[ExampleQuery],
+    iri: str,
+    path: str,
+    page: int,
+) -> str:
+    """The page of ``iri`` (``page`` of its incoming links) in ``lang``, as ``site`` publishes
+    it: a function of the data version, the address and the language, never of a request, so
+    that a build can make it too (within ``server.site.rendering``, where ``url_for`` builds
+    the site's addresses)."""
     description = describing.describe(store, iri, page)
     labels = description.labels
     figure_rows = store.select(FIGURES, entity=ox.NamedNode(iri))
@@ -299,7 +310,6 @@ def render_entity(iri: str, path: str, page: int) -> str:
     page_url = url_for("entities.page", path=path)
     pictures = []
     if store.base_uri + "ontology#LabelRound" in description.types():
-        examples = current_app.extensions["ftkg.examples"]
         pictures = label_charts.round_figures(store, iri, lang, examples)
     editor_query = (
         "PREFIX prov: <http://www.w3.org/ns/prov#>\n"
@@ -339,7 +349,7 @@ def render_entity(iri: str, path: str, page: int) -> str:
         editor_link=url_for("sparql.editor") + "#query=" + quote(editor_query),
         data_version=store.data_version[:12],
         jsonld=_schema_org(
-            iri, title, preferred, description.types(), request.url_root.rstrip("/") + page_url
+            iri, title, preferred, description.types(), site.url("entities.page", path=path)
         ),
     )
 

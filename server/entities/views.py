@@ -10,16 +10,20 @@ A merged or renamed entity (``dcterms:isReplacedBy``) answers 301 to its success
 from __future__ import annotations
 
 import json
+import zlib
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
-from server import negotiation
+from server import negotiation, site
 from server.entities import describe as describing
 from server.entities import documents
 from server.errors import BadRequest, NotFound
+from server.presentation import reader_language
+from server.version.documents import GZIP_WBITS
 from server.version.store import KnowledgeStore
 from server.web import knowledge_store
 
@@ -30,6 +34,8 @@ DATA_FORMATS = negotiation.DATASET_FORMATS
 THING_FORMATS = (*DATA_FORMATS, negotiation.HTML)
 DATASET_KEY = documents.DATASET_KEY
 INCOMING_PAGE_SIZE = documents.INCOMING_PAGE_SIZE
+# How long the 303 of an entity's IRI may be kept: where its documents are does not change.
+THING_MAX_AGE = 3600
 
 
 def _iri(path: str) -> str:
@@ -72,13 +78,19 @@ def _exists(store: Any, iri: str) -> bool:
     return False
 
 
-def _alternates(path: str) -> str:
-    links = [f'<{url_for("entities.page", path=path)}>; rel="alternate"; type="text/html"']
+def alternate_links(build: Callable[[str, dict[str, str]], str], path: str) -> str:
+    """The Link header naming the entity's page and data documents (RFC 8288), with the
+    addresses ``build`` gives (a request's ``url_for``, or the routes bound to a prefix)."""
+    links = [f'<{build("entities.page", {"path": path})}>; rel="alternate"; type="text/html"']
     for fmt in DATA_FORMATS:
         if fmt.advertised:
-            href = url_for("entities.data", path=f"{path}.{fmt.extension}")
+            href = build("entities.data", {"path": f"{path}.{fmt.extension}"})
             links.append(f'<{href}>; rel="alternate"; type="{fmt.media_type}"')
     return ", ".join(links)
+
+
+def _alternates(path: str) -> str:
+    return alternate_links(lambda endpoint, values: url_for(endpoint, **values), path)
 
 
 @bp.get("/id/dataset/<key>")
@@ -112,7 +124,7 @@ def thing(path: str) -> Response:
     response = redirect(location, code=303)
     response.vary.add("Accept")
     response.headers["Link"] = _alternates(path)
-    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Cache-Control"] = f"public, max-age={THING_MAX_AGE}"
     return response
 
 
@@ -156,11 +168,11 @@ def _materialised(
     made = store.documents()
     if made is None or fmt.extension not in made.extensions:
         return None
-    entry = made.entry(path)
-    body = made.body(path, fmt.extension, gzip=False)
-    if entry is None or body is None:
+    found = made.document(path, fmt.extension)
+    if found is None:
         return None
-    return body, entry.next_page
+    packed, has_next = found
+    return zlib.decompress(packed, wbits=GZIP_WBITS), has_next
 
 
 def _rendered(
@@ -227,9 +239,16 @@ def page(path: str) -> Response | str:
         return found
     from server.entities.pages import render_entity  # the page is heavy; import on use
 
-    response = Response(
-        render_entity(found, path, _page_number()), mimetype=negotiation.HTML.media_type
+    body = render_entity(
+        knowledge_store(),
+        site.of_request(),
+        reader_language(),
+        current_app.extensions["ftkg.examples"],
+        found,
+        path,
+        _page_number(),
     )
+    response = Response(body, mimetype=negotiation.HTML.media_type)
     response.vary.add("Accept-Language")
     response.headers["Link"] = _alternates(path)
     return response

@@ -1,7 +1,7 @@
 """Reading the entity documents a build materialised: bodies by path, format and encoding.
 
 ``ftkg build`` writes page 1 of every entity's data document, in the formats crawlers ask for
-and gzipped as well, into a SQLite file beside the store (see ``server.pipeline.documents``),
+gzipped, into a SQLite file beside the store (see ``server.pipeline.documents``),
 so that a first request is answered with bytes read by key instead of a description gathered
 and serialised. The file is read-only; SQLite connections are not shared between threads, so
 each thread opens its own, and a forked process never reuses its parent's.
@@ -15,10 +15,14 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from server.version import layout
+
+# zlib's window for a gzip header and trailer (RFC 1952), as ``gzip.compress`` writes them.
+GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 
 @dataclass(frozen=True)
@@ -69,15 +73,23 @@ class Documents:
     def body(self, path: str, extension: str, gzip: bool) -> bytes | None:
         """Page 1 of the document of ``path`` (``commune/59350``) in the format of
         ``extension`` (``ttl``), gzipped if ``gzip``; None when it was not materialised."""
+        found = self.document(path, extension)
+        if found is None:
+            return None
+        return found[0] if gzip else zlib.decompress(found[0], wbits=GZIP_WBITS)
+
+    def document(self, path: str, extension: str) -> tuple[bytes, bool] | None:
+        """Page 1 of the document, gzipped, and whether a page 2 follows; in one read."""
         row = (
             self._db()
             .execute(
-                "SELECT bytes FROM body WHERE path = ? AND extension = ? AND gzip = ?",
-                (path, extension, int(gzip)),
+                "SELECT body.gzipped, entity.next_page FROM body JOIN entity USING (path)"
+                " WHERE path = ? AND extension = ?",
+                (path, extension),
             )
             .fetchone()
         )
-        return bytes(row[0]) if row is not None else None
+        return (bytes(row[0]), bool(row[1])) if row is not None else None
 
     def entry(self, path: str) -> Entry | None:
         """What the build recorded of the entity at ``path``; None if the graph has nothing
