@@ -39,6 +39,7 @@ from server.maps import views as maps
 from server.namespaces import project_prefixes
 from server.pipeline.derive import DERIVATIONS
 from server.presentation import WORDS, outbound, reader_language
+from server.ready_documents import ReadyDocuments
 from server.reconcile import draft as reconcile_draft
 from server.reconcile import v02 as reconcile
 from server.remote import RemoteStore
@@ -111,6 +112,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for wrap in (
         # Cache hits of the current version are answered before Flask runs.
         partial(CachedResponses, live=live),
+        # Entity IRIs (303) and data documents made at build: answered before Flask, from the
+        # version's table, as the views would.
+        partial(
+            ReadyDocuments,
+            live=live,
+            routes=app.url_map,
+            compression=app.config["COMPRESS_ALGORITHM"],
+            compress_min_size=int(app.config["COMPRESS_MIN_SIZE"]),
+        ),
         # Behind a reverse proxy, absolute URLs use the public scheme, host and prefix.
         partial(_behind_proxies, proxies=int(app.config["PROXIES"])),
         # Static files before Flask (no routing, no hooks), with validators for 304s; not by

@@ -1,0 +1,152 @@
+"""Entity IRIs and data documents answered from the documents made at build, before Flask:
+the same answers as the views give, header for header, and everything else left to them."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+import pytest
+from conftest import BASE
+from flask import Flask
+from werkzeug.test import Client, TestResponse
+
+from server.app import create_app
+from server.entities import describe as describing
+from server.ready_documents import ReadyDocuments
+
+CHROME = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+# What differs between two exchanges whoever answers them.
+PER_EXCHANGE = {"date"}
+
+
+class CountingApp:
+    """The app behind the layer, counting the requests the layer handed on to it."""
+
+    def __init__(self, app):
+        self.app = app
+        self.calls = 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def app(built_store) -> Flask:
+    # No response cache: the views must make every answer compared here.
+    return create_app({"TESTING": True, "STORE": str(built_store), "RESPONSE_CACHE_MB": 0})
+
+
+@pytest.fixture
+def layer(app) -> Iterator[ReadyDocuments]:
+    wsgi = app.wsgi_app
+    while not isinstance(wsgi, ReadyDocuments):
+        wsgi = wsgi.app
+    counting = CountingApp(wsgi.app)
+    wsgi.app = counting
+    try:
+        yield wsgi
+    finally:
+        wsgi.app = counting.app
+
+
+def ready(layer: ReadyDocuments, path: str, **kwargs) -> TestResponse:
+    """The layer's answer, which must not have needed the app behind it."""
+    before = layer.app.calls
+    response = Client(layer).get(path, **kwargs)
+    assert layer.app.calls == before, f"{path} was handed on to Flask"
+    return response
+
+
+def by_the_views(layer: ReadyDocuments, path: str, **kwargs) -> TestResponse:
+    """What the views answer to the same request."""
+    return Client(layer.app.app).get(path, **kwargs)
+
+
+def comparable(response: TestResponse) -> dict[str, str]:
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    return {name: value for name, value in headers.items() if name not in PER_EXCHANGE}
+
+
+def body(response: TestResponse) -> bytes:
+    data = response.get_data()
+    return gzip.decompress(data) if response.headers.get("Content-Encoding") == "gzip" else data
+
+
+@pytest.mark.parametrize("extension", ["ttl", "jsonld", "nt"])
+@pytest.mark.parametrize("encoding", [None, "gzip", "gzip, deflate", "br;q=0.5, gzip"])
+def test_a_document_made_at_build_is_answered_as_the_view_answers_it(layer, extension, encoding):
+    path = f"/data/commune/59350.{extension}"
+    headers = {"Accept-Encoding": encoding} if encoding else {}
+    fast = ready(layer, path, headers=headers)
+    slow = by_the_views(layer, path, headers=headers)
+    assert fast.status_code == slow.status_code == 200
+    assert comparable(fast) | {"content-length": ""} == comparable(slow) | {"content-length": ""}
+    assert body(fast) == body(slow)
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [None, "*/*", "text/turtle", "application/ld+json", "text/html;q=0.1, text/turtle", CHROME],
+)
+def test_an_entity_iri_is_answered_303_as_the_view_answers_it(layer, accept):
+    headers = {"Accept": accept} if accept else {}
+    fast = ready(layer, "/id/ecosystem/lille", headers=headers)
+    slow = by_the_views(layer, "/id/ecosystem/lille", headers=headers)
+    assert fast.status_code == slow.status_code == 303
+    assert comparable(fast) == comparable(slow)
+    assert fast.get_data() == slow.get_data()
+
+
+def test_a_head_request_gets_the_headers_without_the_body(layer):
+    response = Client(layer).head("/data/commune/59350.ttl")
+    assert response.status_code == 200
+    assert int(response.headers["Content-Length"]) > 1000
+    assert response.get_data() == b""
+
+
+def test_the_addresses_keep_the_prefix_the_service_is_published_under(layer):
+    response = ready(layer, "/id/commune/59350", base_url="http://localhost/kg/")
+    assert response.headers["Location"] == "/kg/data/commune/59350.ttl"
+    assert "</kg/page/commune/59350>" in response.headers["Link"]
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs"),
+    [
+        ("/data/commune/59350.ttl?page=1", {}),  # a query string: the view reads it
+        ("/id/commune/59350?format=ttl", {}),
+        ("/data/commune/59350.ttl", {"headers": {"If-None-Match": '"x"'}}),  # revalidation
+        ("/data/commune/59350.ttl", {"headers": {"Accept-Encoding": "br"}}),  # Flask compresses
+        ("/data/commune/59350.rdf", {}),  # a format not kept
+        ("/data/commune/00000.ttl", {}),  # nothing known: the view's 404
+        ("/id/commune/00000", {}),
+        ("/id/commune/59350", {"headers": {"Accept": "image/png"}}),  # the view's 406
+        ("/id/dataset/french-tech-kg", {}),
+    ],
+)
+def test_what_the_documents_do_not_answer_goes_on_to_the_views(layer, path, kwargs):
+    before = layer.app.calls
+    Client(layer).get(path, **kwargs)
+    assert layer.app.calls == before + 1
+
+
+def test_a_former_identifier_goes_on_to_the_views_and_its_301(layer):
+    store = layer.live.current.store
+    replaced = store.store.quads_for_pattern(
+        None, describing.DCT_REPLACED_BY, None, ox.DefaultGraph()
+    )
+    aliases = [
+        q.subject.value
+        for q in replaced
+        if q.subject.value.startswith(BASE + "id/") and describing.is_alias(store, q.subject.value)
+    ]
+    assert aliases, "the data names no former identifier to try"
+    path = aliases[0][len(BASE) + 3 :]
+    for address in (f"/id/{path}", f"/data/{path}.ttl"):
+        before = layer.app.calls
+        response = Client(layer).get(address)
+        assert layer.app.calls == before + 1
+        assert response.status_code == 301
