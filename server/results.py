@@ -13,7 +13,7 @@ import functools
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import IO, Any, cast
 from xml.sax.saxutils import escape, quoteattr
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from server import negotiation, security
@@ -143,15 +144,17 @@ def _runner(profile: inspection.QueryProfile, job: Job) -> QueryRunner:
     no worker process to kill; answering it here saves the round trip to a worker (a pickled
     job and result, two process wake-ups), which costs several times the evaluation itself.
     Without a row cap, or with a dataset named in the request (one scan per graph), it goes to
-    the workers like any query.
+    the workers like any query. A remote engine's runner already answers in this thread.
     """
+    store = knowledge_store().store
     if (
         profile.lookup
         and job.row_limit > 0
         and job.default_graphs is None
         and job.named_graphs is None
+        and isinstance(store, ox.Store)
     ):
-        return InProcessQueries(knowledge_store().store)
+        return InProcessQueries(store)
     return query_runner()
 
 
