@@ -13,6 +13,7 @@ import functools
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
+from json.encoder import encode_basestring
 from typing import IO, Any, cast
 from xml.sax.saxutils import escape, quoteattr
 
@@ -48,6 +49,38 @@ def _json_term(term: Term) -> dict[str, Any]:
             "object": _json_term(term.object),
         },
     }
+
+
+def _json_term_text(term: Term) -> str:
+    """``_json_term(term)`` as ``json.dumps(..., ensure_ascii=False)`` writes it, byte for byte,
+    without building the dictionary: strings go through the same escaping function json.dumps
+    uses, between the same separators. A SELECT writes one of these per bound cell, so it is
+    most of a small result's serialisation time."""
+    if isinstance(term, ox.NamedNode):
+        return '{"type": "uri", "value": ' + encode_basestring(term.value) + "}"
+    if isinstance(term, ox.Literal):
+        value = encode_basestring(term.value)
+        if term.language:
+            return (
+                '{"type": "literal", "value": '
+                + value
+                + ', "xml:lang": '
+                + encode_basestring(term.language)
+                + "}"
+            )
+        datatype = term.datatype.value
+        if datatype != XSD_STRING:
+            return (
+                '{"type": "literal", "value": '
+                + value
+                + ', "datatype": '
+                + encode_basestring(datatype)
+                + "}"
+            )
+        return '{"type": "literal", "value": ' + value + "}"
+    if isinstance(term, ox.BlankNode):
+        return '{"type": "bnode", "value": ' + encode_basestring(term.value) + "}"
+    return json.dumps(_json_term(term), ensure_ascii=False)
 
 
 def _xml_term(term: Term) -> str:
@@ -100,6 +133,8 @@ class SolutionsWriter:
         self.variables = variables
         self.truncated = truncated
         self._first = True
+        # Each variable's member name, as json.dumps writes it: "name": (written once).
+        self._json_names = [encode_basestring(v) + ": " for v in variables]
 
     def head(self) -> str:
         """Everything before the first solution."""
@@ -129,14 +164,19 @@ class SolutionsWriter:
 
     def row(self, solution: ox.QuerySolution) -> str:
         """One solution."""
-        values = [solution[v] for v in self.variables]
+        # A solution is a tuple in the order of its query's variables, which ``variables``
+        # lists: unpacked at once, not looked up by name (an eighth of the time).
+        values = tuple(solution)
         if self.fmt is negotiation.RESULTS_JSON:
-            binding = {
-                v: _json_term(t)
-                for v, t in zip(self.variables, values, strict=True)
-                if t is not None
-            }
-            text = json.dumps(binding, ensure_ascii=False)
+            text = (
+                "{"
+                + ", ".join(
+                    name + _json_term_text(t)
+                    for name, t in zip(self._json_names, values, strict=True)
+                    if t is not None
+                )
+                + "}"
+            )
             if self._first:
                 self._first = False
                 return text

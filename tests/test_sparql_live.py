@@ -221,6 +221,26 @@ def test_busy_workers_say_when_one_is_free_and_a_retry_then_is_answered(busy_ser
     runaway.result(timeout=30)
 
 
+LILLE_STATEMENTS = "SELECT ?p ?o WHERE { <http://kg.test/id/ecosystem/lille> ?p ?o }"
+
+
+def test_a_lookup_is_answered_while_every_query_worker_is_busy(busy_server):
+    # A lookup (one pattern about one named resource) reads at most that resource's
+    # statements, so the web process answers it itself, with no worker and no deadline.
+    baseline = idle_workers(busy_server, 1)
+    runaway = in_background(get, busy_server + "sparql", query=RUNAWAY)
+    running_worker(baseline)
+    status, headers, body = get(busy_server + "sparql", query=LILLE_STATEMENTS)
+    assert status == 200
+    assert headers["Content-Type"].startswith("application/sparql-results+json")
+    bindings = json.loads(body)["results"]["bindings"]
+    assert {"type": "uri", "value": "http://kg.test/ontology#Ecosystem"} in [
+        b["o"] for b in bindings if b["p"]["value"].endswith("#type")
+    ]
+    assert not runaway.done()  # answered while the only worker was still busy
+    assert runaway.result(timeout=30)[0] == 503
+
+
 # --- limits and safety -------------------------------------------------------------------------
 
 

@@ -7,6 +7,11 @@ first, with a tokenizer that knows SPARQL's comments, strings, IRIs and codepoin
 ``\\u0053ERVICE`` is ``SERVICE``). When it cannot make sense of the text and the text mentions
 "service" anywhere, the check fails closed: the query is refused.
 
+The scan also recognises a lookup: a SELECT of one triple pattern whose subject is a named
+resource, with no other operator. Oxigraph answers it with one range scan of an index, lazily,
+so reading it costs at most the resource's own statements, and the row cap stops the reading
+sooner: it cannot run away, and is answered without a query worker (``server.sparql.views``).
+
 The scan also measures how deeply the query nests: Oxigraph's parser is recursive, so a few
 thousand nested groups, parentheses or prefix operators overflow a worker's stack and kill it,
 and nested collections take time that grows as a power of their depth (200 levels: 11 s).
@@ -68,6 +73,7 @@ class QueryProfile:
     form: str | None = None  # SELECT, ASK, CONSTRUCT, DESCRIBE, or UPDATE
     services: list[str | None] = field(default_factory=list)  # None: a variable endpoint
     nesting: int = 0  # the deepest nesting of brackets and prefix operators
+    lookup: bool = False  # one triple pattern about one named resource (see the module's doc)
 
 
 def unescape(text: str) -> str:
@@ -94,7 +100,7 @@ def profile(text: str, base_iri: str) -> QueryProfile:
     tokens = _tokens(unescape(text))
     prefixes: dict[str, str] = {}
     base = base_iri
-    result = QueryProfile(nesting=nesting(tokens))
+    result = QueryProfile(nesting=nesting(tokens), lookup=is_lookup(tokens))
     index = 0
     while index < len(tokens):
         kind, value = tokens[index]
@@ -120,6 +126,70 @@ def profile(text: str, base_iri: str) -> QueryProfile:
             result.services.append(_target(tokens, target_index, prefixes, base))
         index += 1
     return result
+
+
+_CONSTANTS = {"iri", "pname"}
+
+
+def is_lookup(tokens: list[tuple[str, str]]) -> bool:
+    """Whether the tokens are exactly ``PREFIX``/``BASE`` declarations, then ``SELECT
+    [DISTINCT|REDUCED] (?vars|*) [WHERE] { <subject> predicate object [.] }`` with a named
+    subject, a named or variable predicate (or ``a``) and object, then at most ``LIMIT`` and
+    ``OFFSET``. Whatever else the text holds (a filter, an optional part, a path, a literal,
+    an ORDER BY, FROM) makes it something else. Text that is not valid SPARQL may pass: the
+    parser then refuses it, which costs no more than for any query."""
+    count = len(tokens)
+    index = 0
+
+    def word(at: int, *words: str) -> bool:
+        return at < count and tokens[at][0] == "word" and tokens[at][1].upper() in words
+
+    def kind(at: int) -> str | None:
+        return tokens[at][0] if at < count else None
+
+    while True:
+        if word(index, "PREFIX") and kind(index + 1) == "pname" and kind(index + 2) == "iri":
+            index += 3
+        elif word(index, "BASE") and kind(index + 1) == "iri":
+            index += 2
+        else:
+            break
+    if not word(index, "SELECT"):
+        return False
+    index += 1
+    if word(index, "DISTINCT", "REDUCED"):
+        index += 1
+    if index < count and tokens[index] == ("other", "*"):
+        index += 1
+    else:
+        start = index
+        while kind(index) == "var":
+            index += 1
+        if index == start:
+            return False
+    if word(index, "WHERE"):
+        index += 1
+    if index + 4 >= count or tokens[index] != ("other", "{"):
+        return False
+    subject, predicate, value = tokens[index + 1 : index + 4]
+    if (
+        subject[0] not in _CONSTANTS
+        or not (predicate[0] in _CONSTANTS | {"var"} or predicate == ("word", "a"))
+        or value[0] not in _CONSTANTS | {"var"}
+    ):
+        return False
+    index += 4
+    if tokens[index] == ("other", "."):
+        index += 1
+    if index >= count or tokens[index] != ("other", "}"):
+        return False
+    index += 1
+    # LIMIT and OFFSET only shorten the scan. Their digits scan as single characters.
+    while word(index, "LIMIT", "OFFSET"):
+        index += 1
+        while index < count and tokens[index][0] == "other" and tokens[index][1].isdigit():
+            index += 1
+    return index == count
 
 
 def nesting(tokens: list[tuple[str, str]]) -> int:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from server import negotiation, security
@@ -15,7 +16,13 @@ from server.results import write_graph
 from server.sparql import description, inspection, protocol
 from server.version.engine import Job
 from server.version.messages import Answer, QueryRefused, ResultAborted, read_answer
-from server.version.workers import NoWorkerAvailable, QueryTimeout, WorkerCrashed
+from server.version.workers import (
+    InProcessQueries,
+    NoWorkerAvailable,
+    QueryRunner,
+    QueryTimeout,
+    WorkerCrashed,
+)
 from server.web import knowledge_store, query_runner
 
 bp = Blueprint("sparql", __name__)
@@ -61,7 +68,7 @@ def endpoint() -> Response:
         named_graphs=query_request.named_graphs,
         row_limit=int(current_app.config["RESULT_LIMIT"]),
     )
-    return _answer(job)
+    return _answer(job, _runner(profile, job))
 
 
 def _has_query_parameters() -> bool:
@@ -130,8 +137,28 @@ def _formats(
     return results_format, graph_format
 
 
-def _answer(job: Job) -> Response:
-    runner = query_runner()
+def _runner(profile: inspection.QueryProfile, job: Job) -> QueryRunner:
+    """Who evaluates ``job``: this thread for a lookup, the version's query runner otherwise.
+
+    A lookup's work is bounded by the row cap (``inspection``), so it needs no deadline and
+    no worker process to kill; answering it here saves the round trip to a worker (a pickled
+    job and result, two process wake-ups), which costs several times the evaluation itself.
+    Without a row cap, or with a dataset named in the request (one scan per graph), it goes to
+    the workers like any query. A remote engine's runner already answers in this thread.
+    """
+    store = knowledge_store().store
+    if (
+        profile.lookup
+        and job.row_limit > 0
+        and job.default_graphs is None
+        and job.named_graphs is None
+        and isinstance(store, ox.Store)
+    ):
+        return InProcessQueries(store)
+    return query_runner()
+
+
+def _answer(job: Job, runner: QueryRunner) -> Response:
     now = time.monotonic()
     deadline = now + float(current_app.config["QUERY_TIMEOUT"])
     messages = runner.run(job, deadline, now + float(current_app.config["QUEUE_TIMEOUT"]))

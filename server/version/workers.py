@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import multiprocessing
 import queue
+import select
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -24,8 +26,9 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from server.results import CHUNK
 from server.version.engine import Job, execute
-from server.version.messages import Message, Messages, Ready, is_last
+from server.version.messages import Chunk, Message, Messages, Ready, is_last
 
 log = logging.getLogger(__name__)
 _CONTEXT = multiprocessing.get_context("spawn")
@@ -64,6 +67,30 @@ class QueryRunner(Protocol):
         ...
 
 
+class _Outbox:
+    """A job's messages, sent in batches: one pipe write (and one wake-up of the web side)
+    per batch instead of per message.
+
+    A batch leaves at the job's last message, or once it holds a full chunk of the result.
+    A small result (most lookups) thus crosses the pipe in one write, its head, bytes and end
+    together; a large one streams chunk by chunk, its head travelling with the first chunk.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.batch: list[Message] = []
+        self.size = 0
+
+    def send(self, message: Message) -> None:
+        """Queue ``message``; send the batch if it is now due."""
+        self.batch.append(message)
+        if isinstance(message, Chunk):
+            self.size += len(message.data)
+        if is_last(message) or self.size >= CHUNK:
+            self.connection.send(self.batch)
+            self.batch, self.size = [], 0
+
+
 def _worker_main(connection: Connection, store_path: str) -> None:
     """The worker process: open the store read-only, then answer jobs until told to stop."""
     store = ox.Store.read_only(store_path)
@@ -75,7 +102,7 @@ def _worker_main(connection: Connection, store_path: str) -> None:
             return
         if job is None:
             return
-        execute(store, job, connection.send)
+        execute(store, job, _Outbox(connection).send)
 
 
 class _Worker:
@@ -87,6 +114,13 @@ class _Worker:
         self.process.start()
         child.close()
         self.ready = False
+        # One poll object for the worker's life: Connection.poll builds a selector per call.
+        self._poller = select.poll()
+        self._poller.register(self.connection.fileno(), select.POLLIN)
+
+    def readable(self, timeout: float) -> bool:
+        """Whether a message (or the end of the pipe) arrives within ``timeout`` seconds."""
+        return bool(self._poller.poll(math.ceil(max(timeout, 0.0) * 1000)))
 
     def wait_ready(self, timeout: float) -> bool:
         try:
@@ -119,7 +153,8 @@ def _drained(connection: Connection, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     try:
         while (remaining := deadline - time.monotonic()) > 0 and connection.poll(remaining):
-            if is_last(connection.recv()):
+            batch: list[Message] = connection.recv()
+            if any(is_last(message) for message in batch):
                 return True
     except (EOFError, OSError):
         return False
@@ -220,16 +255,15 @@ class ProcessQueries:
             try:
                 while True:
                     remaining = deadline - time.monotonic()
-                    if remaining <= 0 or not worker.connection.poll(remaining):
+                    if remaining <= 0 or not worker.readable(remaining):
                         raise QueryTimeout()
                     try:
-                        message: Message = worker.connection.recv()
+                        batch: list[Message] = worker.connection.recv()
                     except (EOFError, OSError):
                         raise WorkerCrashed() from None
-                    if is_last(message):
-                        finished = True
+                    finished = any(is_last(message) for message in batch)
                     started = True
-                    yield message
+                    yield from batch
                     if finished:
                         return
             except WorkerCrashed:
