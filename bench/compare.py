@@ -93,7 +93,8 @@ def split_dumps(store: Path, directory: Path, parts: int) -> dict[str, Any]:
     Our store holds the named graphs (one per source: the N-Quads dump) and, as its default
     graph, their merge (the N-Triples dump): Oxigraph gets both, so it holds exactly our
     quads and answers the same queries without a union default graph. Virtuoso gets the
-    named graphs only, since it already answers queries without FROM over all its graphs.
+    named graphs only, since it answers queries without FROM over all its graphs (as a bag,
+    not the merge: see bench/README.md).
     """
     live = store / "live"
     found = {}
