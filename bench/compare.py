@@ -30,7 +30,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import procs, report, servers, suite, virtuoso, workload  # noqa: E402
+from bench.harness import (  # noqa: E402
+    agreement,
+    procs,
+    report,
+    servers,
+    suite,
+    virtuoso,
+    workload,
+)
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -85,7 +93,8 @@ def split_dumps(store: Path, directory: Path, parts: int) -> dict[str, Any]:
     Our store holds the named graphs (one per source: the N-Quads dump) and, as its default
     graph, their merge (the N-Triples dump): Oxigraph gets both, so it holds exactly our
     quads and answers the same queries without a union default graph. Virtuoso gets the
-    named graphs only, since it already answers queries without FROM over all its graphs.
+    named graphs only, since it answers queries without FROM over all its graphs (as a bag,
+    not the merge: see bench/README.md).
     """
     live = store / "live"
     found = {}
@@ -111,15 +120,38 @@ def with_rate(load: dict[str, Any]) -> dict[str, Any]:
     return {**load, "triples_per_second": load["statements"] / load["seconds"]}
 
 
-def serve_and_measure(name: str, launcher: Any, plan: suite.Plan, scratch: Path) -> dict[str, Any]:
-    """Run the whole plan against one server while sampling its process tree's memory."""
+def serve_and_measure(
+    name: str,
+    launcher: Any,
+    plan: suite.Plan,
+    scratch: Path,
+    disk: list[Path],
+    engine_pid: int | None = None,
+    keep_answers: bool = False,
+    reference: list[Any] | None = None,
+) -> dict[str, Any]:
+    """Run the whole plan against one server while sampling its process tree's memory
+    (and the engine's, for a service whose queries go to one).
+
+    Before any measurement, the answers to a few calls are kept (``answers``) if
+    ``keep_answers``, or compared with ``reference`` (``agreement``) when given.
+    """
     print(f"\n== {report.TITLES[name]}", flush=True)
+    compared = agreement.calls_to_compare(plan.sequential)
+    out: dict[str, Any] = {}
     with launcher as launched:
         endpoint = launched[0] if isinstance(launched, tuple) else launched
-        with procs.MemorySampler(endpoint.pid) as memory:
+        if keep_answers or reference is not None:
+            out["answers"] = agreement.collect(endpoint, compared)
+        if reference is not None:
+            out["agreement"] = agreement.compare(compared, reference, out.pop("answers"))
+            print(f"  answers compared with ours (embedded): {out['agreement']}", flush=True)
+        roots = (endpoint.pid,) if engine_pid is None else (endpoint.pid, engine_pid)
+        with procs.MemorySampler(*roots) as memory:
             result = suite.run(endpoint, plan, scratch / name, log=lambda m: print(m, flush=True))
         result["memory"] = {"peak_rss": memory.peak_rss, "peak_pss": memory.peak_pss}
-    return result
+    result["disk_bytes"] = procs.disk_bytes(*disk)
+    return result | out
 
 
 def measure_virtuoso(
@@ -129,18 +161,40 @@ def measure_virtuoso(
     plan: suite.Plan,
     loads: dict[str, dict[str, Any]],
     results: dict[str, Any],
+    ours_on_virtuoso: Any,
+    version: Path,
 ) -> None:
     """Load Virtuoso (timed) on a first start, then measure it on a fresh second start, so
-    its memory and caches reflect serving, not loading."""
+    its memory and caches reflect serving, not loading; then our service with its queries
+    sent to Virtuoso, on a fresh third start so that neither inherits the other's caches.
+
+    ``ours_on_virtuoso(endpoint_url)`` is the launcher of our service on that endpoint.
+    """
     directory = scratch / "virtuoso"
     print("\nloading Virtuoso ...", flush=True)
     log = scratch / "logs" / "virtuoso.log"
     with virtuoso.serve(directory, scratch / "data", base, log) as (_, isql_port):
         seconds = virtuoso.load(dump["named_graph_files"], base + "graph/unnamed", isql_port, log)
     loads[servers.VIRTUOSO] = {"seconds": seconds, "statements": dump["named_graph_quads"]}
+    db = directory / "db"
     results["servers"][servers.VIRTUOSO] = serve_and_measure(
-        servers.VIRTUOSO, virtuoso.serve(directory, scratch / "data", base, log), plan, scratch
+        servers.VIRTUOSO,
+        virtuoso.serve(directory, scratch / "data", base, log),
+        plan,
+        scratch,
+        [db],
     )
+    reference = results["servers"][servers.OURS]["answers"]
+    with virtuoso.serve(directory, scratch / "data", base, log) as (engine, _):
+        results["servers"][servers.OURS_ON_VIRTUOSO] = serve_and_measure(
+            servers.OURS_ON_VIRTUOSO,
+            ours_on_virtuoso(f"{engine.root}{engine.sparql_path}"),
+            plan,
+            scratch,
+            [version, db],
+            engine_pid=engine.pid,
+            reference=reference,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,18 +244,6 @@ def main(argv: list[str] | None = None) -> int:
             plan.seconds = args.seconds
         results["plan"] = plan.describe() | {"entity_kinds": sample.kinds}
 
-        results["servers"][servers.OXIGRAPH] = serve_and_measure(
-            servers.OXIGRAPH,
-            servers.oxigraph(scratch / "oxigraph", base, logs / "oxigraph.log"),
-            plan,
-            scratch,
-        )
-        results["servers"][servers.OURS] = serve_and_measure(
-            servers.OURS,
-            servers.ours(store, base, logs / "ours.log", args.workers, plan.timeout),
-            plan,
-            scratch,
-        )
         reason = (
             "not in --smoke runs"
             if args.smoke
@@ -209,11 +251,41 @@ def main(argv: list[str] | None = None) -> int:
             if args.no_virtuoso
             else virtuoso.ensure_installed()
         )
+        results["servers"][servers.OXIGRAPH] = serve_and_measure(
+            servers.OXIGRAPH,
+            servers.oxigraph(scratch / "oxigraph", base, logs / "oxigraph.log"),
+            plan,
+            scratch,
+            [scratch / "oxigraph"],
+        )
+        # Our data version: the store, its dumps and search index (all that `ftkg build`
+        # publishes and `ftkg serve` reads).
+        version = (store / "live").resolve()
+        results["servers"][servers.OURS] = serve_and_measure(
+            servers.OURS,
+            servers.ours(store, base, logs / "ours.log", args.workers, plan.timeout),
+            plan,
+            scratch,
+            [version],
+            # What ours on Virtuoso must answer alike.
+            keep_answers=not reason,
+        )
         if reason:
             results["skipped"][servers.VIRTUOSO] = reason
         else:
             try:
-                measure_virtuoso(scratch, base, dump, plan, loads, results)
+                measure_virtuoso(
+                    scratch,
+                    base,
+                    dump,
+                    plan,
+                    loads,
+                    results,
+                    lambda sparql: servers.ours(
+                        store, base, logs / "ours-virtuoso.log", args.workers, plan.timeout, sparql
+                    ),
+                    version,
+                )
             except (RuntimeError, OSError) as error:
                 # A failing peer must not cost the figures already measured for the others.
                 results["skipped"][servers.VIRTUOSO] = f"failed: {str(error)[:500]}"

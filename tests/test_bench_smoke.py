@@ -41,8 +41,10 @@ def test_smoke_run_prints_the_comparison_table(built_store: Path, tmp_path: Path
         "deref-jsonld: req/s @8 cold",
         "lookup-mix: req/s @32 warm",
         "aggregate: p50 / p90 ms, warm",
+        "id-303: req/s @32 cold",
         "examples (queries/*.rq): total ms, cold",
         "peak memory, process tree RSS MB",
+        "size on disk of a data version, MB",
     ):
         assert f"| {row} |" in table, row
     assert "| ftkg (ours) | Oxigraph server |" in table
@@ -53,11 +55,22 @@ def test_smoke_run_prints_the_comparison_table(built_store: Path, tmp_path: Path
         server = results["servers"][name]
         assert server["errors"] == 0, (name, server)
         assert server["memory"]["peak_rss"] > 0
+        assert server["disk_bytes"] > 0
         # Fast requests complete many times even in a 1 s run: every figure must be positive.
-        for workload in ("deref-ttl", "deref-jsonld", "lookup-mix"):
+        # id-303: our 303 redirects (not followed) count as successes, as errors == 0 says.
+        for workload in ("deref-ttl", "deref-jsonld", "id-303", "lookup-mix"):
             for run, figure in server["throughput"][workload].items():
                 assert figure["rps"] > 0, (name, workload, run)
-        for kind in ("deref-ttl", "lookup", "label", "join", "aggregate", "paging", "search"):
+        for kind in (
+            "deref-ttl",
+            "id-303",
+            "lookup",
+            "label",
+            "join",
+            "aggregate",
+            "paging",
+            "search",
+        ):
             for phase in ("cold", "warm"):
                 assert server["sequential"][kind][phase]["p50"] > 0, (name, kind, phase)
         # Some example queries take longer than the smoke run's 3 s timeout: most must not.

@@ -157,17 +157,19 @@ def tree_memory(root: int) -> tuple[int, int]:
 
 
 class MemorySampler:
-    """Samples a process tree's memory in a background thread; keeps the peaks."""
+    """Samples the memory of one or more process trees (summed) in a background thread;
+    keeps the peaks."""
 
-    def __init__(self, root: int, interval: float = 0.25) -> None:
-        self.root, self.interval = root, interval
+    def __init__(self, *roots: int, interval: float = 0.25) -> None:
+        self.roots, self.interval = roots, interval
         self.peak_rss = self.peak_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            rss, pss = tree_memory(self.root)
+            trees = [tree_memory(root) for root in self.roots]
+            rss, pss = sum(t[0] for t in trees), sum(t[1] for t in trees)
             self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
             self._stop.wait(self.interval)
 
@@ -186,3 +188,14 @@ def cpu_seconds(pid: int) -> float:
     values = fields[fields.rindex(")") + 2 :].split()
     ticks = sum(int(v) for v in values[11:15])  # utime, stime, cutime, cstime
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def disk_bytes(*paths: Path) -> int:
+    """Bytes of the files under ``paths`` (allocated blocks, as ``du`` counts: sparse
+    database files count for what they hold)."""
+    total = 0
+    for path in paths:
+        for file in [path] if path.is_file() else path.rglob("*"):
+            if file.is_file() and not file.is_symlink():
+                total += file.stat().st_blocks * 512
+    return total

@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bench.harness.servers import OURS, OXIGRAPH, VIRTUOSO
+from bench.harness.servers import OURS, OURS_ON_VIRTUOSO, OXIGRAPH, VIRTUOSO
+from bench.harness.workload import FULL_MIX
 
-TITLES = {OURS: "ftkg (ours)", OXIGRAPH: "Oxigraph server", VIRTUOSO: "Virtuoso"}
+TITLES = {
+    OURS: "ftkg (ours)",
+    OXIGRAPH: "Oxigraph server",
+    VIRTUOSO: "Virtuoso",
+    OURS_ON_VIRTUOSO: "ftkg on Virtuoso",
+}
+ORDER = (OURS, OXIGRAPH, VIRTUOSO, OURS_ON_VIRTUOSO)
 Results = dict[str, Any]
 Getter = Callable[[Results], tuple[float, str] | None]
 
@@ -92,6 +99,7 @@ def rows(results: Results) -> list[tuple[str, Getter]]:
     table += [
         ("peak memory, process tree RSS MB", _field("memory", "peak_rss", scale=1e-6)),
         ("peak memory, process tree PSS MB", _field("memory", "peak_pss", scale=1e-6)),
+        ("size on disk of a data version, MB", _field("disk_bytes", scale=1e-6)),
         ("errors (non-200, connection), all phases", _field("errors")),
         ("timeouts (60 s; 3 s in --smoke), all phases", _field("timeouts")),
         ("wrk client CPU, max % of a core", _field("max_wrk_cpu_share", scale=100)),
@@ -99,16 +107,18 @@ def rows(results: Results) -> list[tuple[str, Getter]]:
     return table
 
 
-def markdown(results: Results) -> str:
-    """The comparison table; each cell ``figure (ratio to Oxigraph server)``."""
-    servers = [name for name in (OURS, OXIGRAPH, VIRTUOSO) if name in results["servers"]]
-    reference = results["servers"].get(OXIGRAPH, {})
+def _table(results: Results, servers: list[str], reference: str, labels: Any = None) -> list[str]:
+    """Rows of figures for ``servers``, each with its ratio to ``reference``; only the rows
+    whose label ``labels`` accepts, when given."""
+    base_figures = results["servers"].get(reference, {})
     lines = [
         "| | " + " | ".join(TITLES[name] for name in servers) + " |",
         "| --- |" + " --- |" * len(servers),
     ]
     for label, get in rows(results):
-        base = get(reference)
+        if labels is not None and not labels(label):
+            continue
+        base = get(base_figures)
         cells = []
         for name in servers:
             figure = get(results["servers"][name])
@@ -119,10 +129,39 @@ def markdown(results: Results) -> str:
             else:
                 cells.append(f"{figure[1]} ({figure[0] / base[0]:.2f}x)")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _analytics_row(label: str) -> bool:
+    # The full mix and its query types, the examples, and what the service costs.
+    return label.startswith(
+        (*(f"{kind}:" for kind in FULL_MIX), "full-mix", "lookup-mix", "examples", "peak", "size")
+    ) or label.startswith(("errors", "timeouts"))
+
+
+def markdown(results: Results) -> str:
+    """The comparison table, each cell ``figure (ratio to Oxigraph server)``; when our
+    service also ran on Virtuoso, a second table with ratios to Virtuoso alone."""
+    servers = [name for name in ORDER if name in results["servers"]]
+    lines = _table(results, servers, OXIGRAPH)
     notes = [
         "",
         "Ratios are server / Oxigraph server: above 1 is better for req/s and triples/s, "
         "below 1 is better for ms, s and MB.",
     ]
+    if OURS_ON_VIRTUOSO in results["servers"]:
+        agreed = results["servers"][OURS_ON_VIRTUOSO].get("agreement", {})
+        notes += [
+            "",
+            "Our service on Virtuoso (KG_SPARQL_ENDPOINT) against Virtuoso alone, ratios to "
+            "Virtuoso alone; its memory is ours and Virtuoso's summed, its size on disk our "
+            "version directory and Virtuoso's database:",
+            "",
+            *_table(results, [OURS_ON_VIRTUOSO, VIRTUOSO], VIRTUOSO, _analytics_row),
+            "",
+            f"Answers of ours on Virtuoso compared with ours on the embedded store: "
+            f"{agreed.get('same', 0)} of {agreed.get('compared', 0)} the same"
+            + (f"; differ: {', '.join(agreed['differ'])}" if agreed.get("differ") else "."),
+        ]
     notes += [f"Skipped {name}: {reason}" for name, reason in results.get("skipped", {}).items()]
     return "\n".join(lines + notes)

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.harness import procs
-from bench.harness.workload import DEREF_FORMATS, SPARQL_JSON, Call
+from bench.harness.workload import DEREF_FORMATS, ID_REDIRECT, SPARQL_JSON, Call
 
 OURS, OXIGRAPH, VIRTUOSO = "ours", "oxigraph", "virtuoso"
+# Our service with its queries sent to the benchmark's Virtuoso (KG_SPARQL_ENDPOINT).
+OURS_ON_VIRTUOSO = "ours-virtuoso"
 # Longer query strings go in a form POST, as YASGUI does: Oxigraph server refuses request
 # heads over 8 kB, and a long URL is not how clients send long queries anyway.
 MAX_GET_URL = 4000
@@ -26,12 +28,14 @@ FORM = "application/x-www-form-urlencoded"
 
 @dataclass(frozen=True)
 class Rendered:
-    """A call as an HTTP request for one server (``body`` is a form, or empty for GET)."""
+    """A call as an HTTP request for one server (``body`` is a form, or empty for GET;
+    ``status`` the answer that counts as a success)."""
 
     method: str
     path: str
     accept: str
     body: str = ""
+    status: int = 200
 
 
 @dataclass
@@ -58,6 +62,8 @@ class Endpoint:
         accept, suffix = DEREF_FORMATS[call.kind]
         if self.native_pages:
             kind, key = call.target[len(self.base + "id/") :].split("/", 1)
+            if call.kind == ID_REDIRECT:
+                return Rendered("GET", f"/id/{kind}/{key}", accept, status=303)
             if suffix is None:
                 return Rendered("GET", f"/page/{kind}/{key}", accept)
             return Rendered("GET", f"/data/{kind}/{key}{suffix}", accept)
@@ -92,9 +98,15 @@ def supports_workers() -> bool:
 
 @contextmanager
 def ours(
-    store: Path, base: str, log: Path, workers: int | None, query_timeout: float
+    store: Path,
+    base: str,
+    log: Path,
+    workers: int | None,
+    query_timeout: float,
+    sparql_endpoint: str = "",
 ) -> Iterator[Endpoint]:
-    """``ftkg serve`` on ``store`` (a built store root).
+    """``ftkg serve`` on ``store`` (a built store root); with ``sparql_endpoint``, its
+    queries go to that engine instead of the embedded store (``KG_SPARQL_ENDPOINT``).
 
     Its query deadline is the client's patience: a query the client gave up on is stopped
     then, instead of holding a query worker and a core for the default 30 s.
@@ -107,9 +119,12 @@ def ours(
         command += ["--workers", str(workers)]
     # The peers have no rate limits: ours are off too, or the load would mostly measure 429s.
     settings = {"KG_QUERY_TIMEOUT": str(query_timeout), **UNLIMITED}
+    if sparql_endpoint:
+        settings["KG_SPARQL_ENDPOINT"] = sparql_endpoint
+    name = OURS_ON_VIRTUOSO if sparql_endpoint else OURS
     with procs.process_group(command, log, env=settings) as process:
         procs.wait_http(f"http://{procs.LOOPBACK}:{port}/health/ready", process, log)
-        yield Endpoint(OURS, port, "/sparql", base, process.pid, native_pages=True)
+        yield Endpoint(name, port, "/sparql", base, process.pid, native_pages=True)
 
 
 @contextmanager

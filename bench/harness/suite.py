@@ -9,7 +9,14 @@ from typing import Any
 
 from bench.harness import measure, workload
 from bench.harness.servers import Endpoint
-from bench.harness.workload import ANALYTICS, DEREF_FORMATS, FULL_MIX, LOOKUP_MIX, Call
+from bench.harness.workload import (
+    ANALYTICS,
+    DEREF_FORMATS,
+    FULL_MIX,
+    ID_REDIRECT,
+    LOOKUP_MIX,
+    Call,
+)
 
 MIXES = {"lookup-mix": LOOKUP_MIX, "full-mix": FULL_MIX}
 
@@ -55,21 +62,27 @@ class Plan:
 def make_plan(sample: workload.Sample, examples: list[Call], seed: int, smoke: bool) -> Plan:
     """Pools sized for a full run, or tiny ones for the smoke run."""
     quick, slow = (5, 1) if smoke else (50, 10)
-    sequential = {kind: workload.calls(kind, sample, 0, quick, seed) for kind in DEREF_FORMATS}
+    # ``id-303`` gets entities of its own: a peer answers it with the very DESCRIBE it
+    # answered for ``deref-ttl``, which would not be a first request any more.
+    sequential = {
+        kind: workload.calls(kind, sample, quick if kind == ID_REDIRECT else 0, quick, seed)
+        for kind in DEREF_FORMATS
+    }
     for kind in workload.FULL_MIX:
         sequential[kind] = workload.calls(
             kind, sample, 0, slow if kind in ANALYTICS else quick, seed
         )
     # Enough distinct requests for a cold wrk run at the expected rates (at most ~10k
     # entities a second); the pools wrap around when the data is smaller, e.g. the tests'.
-    deref_size = max(1, min(40_000, (len(sample.entities) - quick) // 2))
+    deref_size = max(1, min(40_000, (len(sample.entities) - 2 * quick) // 4))
     mix_size = 200 if smoke else 15_000
     full_size = 50 if smoke else 2_000
     cold: dict[str, dict[int, list[Call]]] = {}
     connections = (8, 32)
     for kind in DEREF_FORMATS:
+        first = 2 * quick + (2 * deref_size if kind == ID_REDIRECT else 0)
         cold[kind] = {
-            c: workload.calls(kind, sample, quick + i * deref_size, deref_size, seed)
+            c: workload.calls(kind, sample, first + i * deref_size, deref_size, seed)
             for i, c in enumerate(connections)
         }
     start = quick

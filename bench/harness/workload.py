@@ -19,10 +19,15 @@ IGEO = "http://rdf.insee.fr/def/geo#"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 # What a dereference request asks for: (Accept, suffix of our data document or page).
+# ``id-303`` asks for the entity's IRI itself: we answer 303 See Other to its data document
+# (Cool URIs for the Semantic Web §4.3), not followed; a bare engine's nearest equivalent is
+# the DESCRIBE a client would send instead.
+ID_REDIRECT = "id-303"
 DEREF_FORMATS = {
     "deref-ttl": ("text/turtle", ".ttl"),
     "deref-jsonld": ("application/ld+json", ".jsonld"),
     "page-html": ("text/html", None),
+    ID_REDIRECT: ("text/turtle", ""),
 }
 LOOKUP_MIX = ("lookup", "label", "join")
 ANALYTICS = ("aggregate", "paging", "search")
