@@ -21,6 +21,7 @@ from pathlib import Path
 
 from server.version import layout
 
+READ_AHEAD_CHUNK = 2**20
 # zlib's window for a gzip header and trailer (RFC 1952), as ``gzip.compress`` writes them.
 GZIP_WBITS = 16 + zlib.MAX_WBITS
 
@@ -40,6 +41,7 @@ class Documents:
     def __init__(self, path: Path) -> None:
         self._uri = f"file:{path}?mode=ro&immutable=1"
         self._local = threading.local()
+        _read_ahead(path)
         meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())
         self.extensions: frozenset[str] = frozenset(meta["extensions"].split())
         self.built_at: str = meta["built_at"]
@@ -109,3 +111,24 @@ class Documents:
         """How many entities the file records."""
         (count,) = self._db().execute("SELECT COUNT(*) FROM entity").fetchone()
         return int(count)
+
+
+def _read_ahead(path: Path) -> None:
+    """Read the whole file once, in a thread of its own, so that the kernel keeps it in its
+    page cache.
+
+    A document read from the cache costs 10-20 µs, one read from disk 100-450 µs (measured,
+    random entities of the full geography): the first request for each entity, which is what
+    this table is for, would otherwise pay the disk. ``posix_fadvise(WILLNEED)`` was tried and
+    reads only the first 8 MB; a sequential read of the 0.43 GB takes about a second. The cached
+    file is shared by every worker process, and the kernel drops it again under memory pressure
+    like any cached file.
+    """
+
+    def read() -> None:
+        chunk = bytearray(READ_AHEAD_CHUNK)
+        with path.open("rb", buffering=0) as file:
+            while file.readinto(chunk):
+                pass
+
+    threading.Thread(target=read, name="documents read-ahead", daemon=True).start()

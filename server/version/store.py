@@ -74,7 +74,7 @@ class KnowledgeStore:
         except OSError as error:
             lock.close()
             raise StoreUnavailableError(f"cannot open {version.oxigraph_path}: {error}") from None
-        return cls(
+        opened = cls(
             store=store,
             base_uri=manifest.base_uri,
             data_version=manifest.data_version,
@@ -84,6 +84,8 @@ class KnowledgeStore:
             derive=derive,
             _reader_lock=lock,
         )
+        opened.documents()  # opened now, so that reading it ahead starts before any request
+        return opened
 
     def statistics(self) -> Counts:
         """Triples in the default graph and in each named graph (recorded by the build)."""
