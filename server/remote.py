@@ -17,12 +17,15 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 from urllib.error import HTTPError, URLError
 
 import pyoxigraph as ox
-from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper import JSON, POST, SELECT, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+from server.sparql import inspection
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 # Where a group graph pattern opens: after WHERE, or after the query form when WHERE is
@@ -45,9 +48,85 @@ class RemoteSyntaxError(SyntaxError):
     """The engine found the query malformed (HTTP 400); ``msg`` is what it said."""
 
 
-# Oxigraph's parser reports "error at LINE:COLUMN"; the BASE we put before the first line
-# shifts the columns of line 1, which is shifted back so the position is the user's.
-_POSITION = re.compile(r"error at 1:(\d+)")
+# Oxigraph's parser reports "error at LINE:COLUMN" (from 1, in characters); what was changed
+# in the text sent shifts the columns after it on its line, shifted back so the position is
+# the user's. No change spans a line break, so line numbers stay the user's.
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+@dataclass(frozen=True)
+class _Change:
+    line: int  # from 1
+    column: int  # where the change starts, from 0, the same in both texts
+    written: int  # characters the user wrote there
+    sent: int  # characters sent in their place
+
+
+@dataclass(frozen=True)
+class EngineText:
+    """A query as the engine is sent it, and the changes made to the user's text."""
+
+    text: str
+    changes: tuple[_Change, ...] = ()
+
+    def users_position(self, line: int, column: int) -> tuple[int, int]:
+        """The user's line and column (from 1) of a position the engine reports."""
+        offset = column - 1
+        for change in (c for c in self.changes if c.line == line):
+            if offset < change.column:
+                break
+            if offset < change.column + change.sent:
+                return line, change.column + 1
+            offset -= change.sent - change.written
+        return line, max(1, offset + 1)
+
+
+def engine_text(query: str, base_iri: str | None) -> EngineText:
+    """``query`` as the engine must be sent it for its relative IRIs to resolve against
+    ``base_iri`` exactly as pyoxigraph's ``query(query, base_iri=...)`` resolves them.
+
+    A query without a BASE of its own is given ours. A query with one keeps its own only:
+    some engines (Virtuoso 7.2) refuse a second BASE, although the Prologue allows any number
+    (SPARQL 1.1 Query §4.1.1, §19.8 rule [4]). What ours would have decided, the IRIs of the
+    query's first BASE and of the PREFIXes before it, is then written resolved instead; every
+    later declaration and IRI resolves against the query's own BASE, as it would here.
+    """
+    if not base_iri:
+        return EngineText(query)
+    declarations = inspection.prologue(query)
+    first_base = next((i for i, d in enumerate(declarations) if d.keyword == "BASE"), None)
+    if first_base is None:
+        # On the first line, not before it, so that line numbers in errors stay the user's.
+        prologue = f"BASE {ox.NamedNode(base_iri)} "
+        return EngineText(prologue + query, (_Change(1, 0, 0, len(prologue)),))
+    pieces: list[str] = []
+    changes: list[_Change] = []
+    written_up_to = 0
+    for declaration in declarations[: first_base + 1]:
+        resolved = _resolved(declaration.iri, base_iri)
+        if resolved is None or resolved == declaration.iri:
+            continue
+        token = str(ox.NamedNode(resolved))
+        line_start = query.rfind("\n", 0, declaration.start) + 1
+        line = query.count("\n", 0, declaration.start) + 1
+        column = declaration.start - line_start
+        written = declaration.end - declaration.start
+        changes.append(_Change(line, column, written, len(token)))
+        pieces += [query[written_up_to : declaration.start], token]
+        written_up_to = declaration.end
+    return EngineText("".join(pieces) + query[written_up_to:], tuple(changes))
+
+
+def _resolved(iri: str, base_iri: str) -> str | None:
+    """``iri`` resolved against ``base_iri`` by Oxigraph's own RFC 3986 resolution, the one
+    the embedded store applies; None if Oxigraph finds it no IRI (the engine will say so)."""
+    # Reached through its Turtle parser, which resolves as its SPARQL parser does. The IRI is
+    # a SPARQL IRIREF token, which excludes every character that could end a Turtle IRI.
+    try:
+        quads = list(ox.parse(f"<{iri}> <{iri}> <{iri}> .", ox.RdfFormat.TURTLE, base_iri=base_iri))
+    except SyntaxError:
+        return None
+    return str(quads[0].predicate.value)
 
 
 def with_bindings(query: str, bindings: Mapping[str, Term]) -> str:
@@ -98,11 +177,16 @@ def _group_start(query: str) -> int:
     return first_brace
 
 
-def _engine_message(error: QueryBadFormed, shift: int) -> str:
+def _engine_message(error: QueryBadFormed, sent: EngineText) -> str:
     said = str(error).split("Response:", 1)[-1].strip()
     if said.startswith(("b'", 'b"')):
         said = said[2:-1]
-    return _POSITION.sub(lambda m: f"error at 1:{max(1, int(m.group(1)) - shift)}", said)
+
+    def users(match: re.Match[str]) -> str:
+        line, column = sent.users_position(int(match.group(1)), int(match.group(2)))
+        return f"error at {line}:{column}"
+
+    return _POSITION.sub(users, said)
 
 
 class RemoteStore:
@@ -127,29 +211,34 @@ class RemoteStore:
         **_options: Any,
     ) -> Any:
         """Evaluate ``query`` on the engine: QuerySolutions, QueryBoolean, or triples."""
-        text = with_bindings(query, {v.value: t for v, t in (substitutions or {}).items()})
-        # On the first line, not before it, so that line numbers in errors stay the user's.
-        prologue = f"BASE {ox.NamedNode(base_iri)} " if base_iri else ""
-        text = prologue + text
+        # The form is read by our scanner, which knows comments and strings: SPARQLWrapper's
+        # guess takes a word of a comment ("ADD", "describe") for the form.
+        form = inspection.safe_profile(query, base_iri or "").form
+        if form == "UPDATE":
+            # Read-only service: an engine taking updates on the same URL would run it.
+            raise RemoteSyntaxError("updates are not accepted: this endpoint only answers queries")
+        sent = engine_text(
+            with_bindings(query, {v.value: t for v, t in (substitutions or {}).items()}), base_iri
+        )
         client = SPARQLWrapper(self.endpoint)
         client.setMethod(POST)
         client.setTimeout(max(1, int(self.timeout)))
-        client.setQuery(text)
+        client.setQuery(sent.text)
+        # What decides the request: a query (never an update) operation, SPARQL 1.1 Protocol
+        # §2.1, and the Accept header of the form's results. An unreadable text goes as a
+        # SELECT, for the engine to say what is wrong with it.
+        client.queryType = form or SELECT
         for graph in default_graph or ():
             client.addDefaultGraph(graph.value)
         for graph in named_graphs or ():
             client.addNamedGraph(graph.value)
-        if client.isSparqlUpdateRequest():
-            # Read-only service: SPARQLWrapper would send it as an update, which an engine
-            # taking updates on the same URL would run.
-            raise RemoteSyntaxError("updates are not accepted: this endpoint only answers queries")
-        graph_query = client.queryType in {"CONSTRUCT", "DESCRIBE"}
+        graph_query = form in {"CONSTRUCT", "DESCRIBE"}
         client.setReturnFormat(TURTLE if graph_query else JSON)
         try:
             with client.query().response as response:
                 data = response.read(MAX_RESULT_BYTES + 1)
         except QueryBadFormed as error:
-            raise RemoteSyntaxError(_engine_message(error, len(prologue))) from None
+            raise RemoteSyntaxError(_engine_message(error, sent)) from None
         except (SPARQLWrapperException, HTTPError) as error:
             raise RemoteQueryError(f"{self.endpoint} refused the query: {error}") from None
         except (URLError, TimeoutError, OSError) as error:

@@ -4,21 +4,30 @@ Protocol, then served with KG_SPARQL_ENDPOINT, answering what the embedded store
 from __future__ import annotations
 
 import json
+import re
+import threading
+import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import free_port, ftkg, oxigraph_server, serving
+from conftest import BASE, PROJECT_ROOT, free_port, ftkg, oxigraph_server, serving
 
+from server import examples
 from server.entities import describe as describing
-from server.remote import RemoteStore, with_bindings
+from server.remote import RemoteStore, engine_text, with_bindings
 from server.version.store import KnowledgeStore
 
 pytestmark = pytest.mark.live
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+EXAMPLES = examples.load_all(PROJECT_ROOT / "queries")
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +104,119 @@ def test_an_update_is_never_sent_to_the_engine(pushed):
     with pytest.raises(SyntaxError, match="updates are not accepted"):
         store.query("DELETE WHERE { ?s ?p ?o }")
     assert count(pushed + "query") > 0
+
+
+@contextmanager
+def recording(endpoint: str) -> Iterator[tuple[str, list[str]]]:
+    """A loopback relay in front of ``endpoint`` that keeps the text of every query the engine
+    is sent; yields its URL and that list."""
+    received: list[str] = []
+
+    class Relay(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.extend(urllib.parse.parse_qs(body.decode())["query"])
+            headers = {name: self.headers[name] for name in ("Content-Type", "Accept")}
+            forwarded = urllib.request.Request(endpoint, data=body, headers=headers)
+            try:
+                with urllib.request.urlopen(forwarded, timeout=60) as response:
+                    status, kind, answer = response.status, response.headers, response.read()
+            except urllib.error.HTTPError as error:
+                status, kind, answer = error.code, error.headers, error.read()
+            self.send_response(status)
+            self.send_header("Content-Type", kind["Content-Type"])
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/query", received
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def rows(solutions) -> Counter:
+    names = [variable.value for variable in solutions.variables]
+    return Counter(tuple(str(solution[name]) for name in names) for solution in solutions)
+
+
+def bases(text: str) -> int:
+    return len(re.findall(r"\bBASE\b", text, re.IGNORECASE))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_every_example_query_is_answered_remotely_as_the_embedded_store_answers_it(
+    knowledge_store, remote_endpoint, example
+):
+    remote = RemoteStore(remote_endpoint).query(example.text, base_iri=BASE)
+    embedded = knowledge_store.store.query(example.text, base_iri=BASE)
+    assert rows(remote) == rows(embedded)
+
+
+def test_a_select_whose_comments_mention_update_keywords_is_sent_as_a_query(remote_endpoint):
+    query = "# Sources that\n# ADD to what others say\nSELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
+    with recording(remote_endpoint) as (url, received):
+        solutions = list(RemoteStore(url).query(query))
+    assert len(solutions) == 1
+    assert received == [query]
+
+
+QUERY_WITH_ITS_OWN_BASE = "BASE <id/ecosystem/> SELECT ?p ?o WHERE { <lille> ?p ?o }"
+
+
+def test_a_query_with_its_own_base_reaches_the_engine_with_that_base_only(
+    knowledge_store, remote_endpoint
+):
+    with recording(remote_endpoint) as (url, received):
+        remote = rows(RemoteStore(url).query(QUERY_WITH_ITS_OWN_BASE, base_iri=BASE))
+    embedded = rows(knowledge_store.store.query(QUERY_WITH_ITS_OWN_BASE, base_iri=BASE))
+    assert remote == embedded
+    assert sum(embedded.values()) > 5
+    assert [bases(text) for text in received] == [1]
+
+
+def test_the_text_sent_resolves_every_iri_as_the_query_resolves_them_here():
+    query = (
+        "PREFIX p: <x/>\nBASE <a/b/>\nPREFIX q: <c/>\nbase <../d/>\n"
+        "SELECT * WHERE { BIND(<> AS ?base) BIND(p:n AS ?p) BIND(q:n AS ?q) BIND(<e> AS ?e) }"
+    )
+    sent = engine_text(query, "http://kg.test/f/g")
+    here = ox.Store().query(query, base_iri="http://kg.test/f/g")
+    there = ox.Store().query(sent.text)
+    assert rows(there) == rows(here)
+    assert bases(sent.text) == bases(query)
+
+
+def test_a_query_without_a_base_is_sent_with_the_services_base():
+    sent = engine_text("SELECT * WHERE { BIND(<e> AS ?e) }", BASE)
+    assert bases(sent.text) == 1
+    assert rows(ox.Store().query(sent.text)) == Counter([(f"<{BASE}e>",)])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { ?s ?p }",
+        "BASE <id/> SELECT * WHERE { ?s ?p }",
+        "PREFIX p: <x/> BASE <id/> SELECT * WHERE { ?s ?p }",
+        "PREFIX p: <x/>\nBASE <id/> SELECT * WHERE {\n ?s ?p }",
+    ],
+)
+def test_a_syntax_error_is_placed_where_the_embedded_store_places_it(remote_endpoint, query):
+    with pytest.raises(SyntaxError) as embedded:
+        ox.Store().query(query, base_iri=BASE)
+    with pytest.raises(SyntaxError) as remote:
+        RemoteStore(remote_endpoint).query(query, base_iri=BASE)
+    position = re.compile(r"error at \d+:\d+")
+    assert (
+        position.search(str(remote.value.msg)).group()
+        == position.search(str(embedded.value)).group()
+    )

@@ -21,7 +21,9 @@ and nested collections take time that grows as a power of their depth (200 level
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from urllib.parse import urljoin
 
 FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
@@ -81,8 +83,7 @@ def unescape(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    tokens = []
+def _spans(text: str) -> Iterator[tuple[str, str, int]]:
     position = 0
     while position < len(text):
         match = _TOKEN.match(text, position)
@@ -90,9 +91,44 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             raise Unreadable(f"cannot scan the query at character {position}")
         kind = match.lastgroup or "other"
         if kind not in {"space", "comment"}:
-            tokens.append((kind, match.group()))
+            yield kind, match.group(), position
         position = match.end()
-    return tokens
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    return [(kind, value) for kind, value, _ in _spans(text)]
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One BASE or PREFIX declaration of a query's prologue, and where its IRI is written."""
+
+    keyword: str  # BASE or PREFIX
+    iri: str  # as written, without its angle brackets
+    start: int  # where the IRI token (brackets included) starts in the text
+    end: int
+
+
+def prologue(text: str) -> list[Declaration]:
+    """The BASE and PREFIX declarations opening ``text``, in order (SPARQL 1.1 Query §19.8,
+    rule [4] Prologue: any number of each, interleaved), read as written: a declaration
+    spelled with codepoint escapes ends the prologue here, like any other token."""
+    declarations: list[Declaration] = []
+    spans = _spans(text)
+    for kind, value, _ in spans:
+        keyword = value.upper() if kind == "word" else None
+        if keyword == "BASE":
+            expected = ["iri"]
+        elif keyword == "PREFIX":
+            expected = ["pname", "iri"]
+        else:
+            break
+        following = list(islice(spans, len(expected)))
+        if [span[0] for span in following] != expected:
+            break
+        _, iri, start = following[-1]
+        declarations.append(Declaration(keyword, iri[1:-1], start, start + len(iri)))
+    return declarations
 
 
 def profile(text: str, base_iri: str) -> QueryProfile:
