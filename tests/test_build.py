@@ -180,6 +180,16 @@ def test_if_changed_skips_a_build_of_the_very_same_inputs(sources, store):
     assert live_target(store) == before
 
 
+def test_if_changed_builds_a_version_that_lacks_the_documents_made_at_build(sources, store):
+    # A version from before them (or with an older table) would render every document.
+    before = live_target(store)
+    (store / before / "documents.sqlite").unlink()
+    result = build(sources, store, "--if-changed")
+    assert result.returncode == 0, result.stderr
+    assert live_target(store) != before
+    assert (store / live_target(store) / "documents.sqlite").is_file()
+
+
 def test_if_changed_builds_when_an_input_changed(sources, store):
     before = live_target(store)
     target = sources / "data" / "editorial.trig"

@@ -371,9 +371,12 @@ def _built_from(version: layout.Version, digest: str) -> bool:
     """Whether ``version`` was built from the inputs of ``digest`` (an unreadable manifest:
     no, so it is rebuilt)."""
     try:
-        return read_manifest(version.directory).data_version == digest
+        same_inputs = read_manifest(version.directory).data_version == digest
     except ManifestError:
         return False
+    # A version built before the documents this code serves from (or with an older table)
+    # is made again: served as it is, every document would be rendered per request.
+    return same_inputs and documents.is_current(version.documents_path)
 
 
 def build_in_memory(source_dir: Path, base_uri: str) -> ox.Store:

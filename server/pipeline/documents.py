@@ -378,6 +378,23 @@ def _write_shard(
     return counts
 
 
+def is_current(path: Path) -> bool:
+    """Whether ``path`` holds documents in the tables this code writes and reads."""
+    if not path.is_file():
+        return False
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = connection.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError:
+        return False
+    return row is not None and row[0] == str(SCHEMA_VERSION)
+
+
 def materialise(
     store: ox.Store | Path, base_uri: str, built_at: str, directory: Path, processes: int = 1
 ) -> Materialised:
