@@ -24,8 +24,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-from werkzeug.datastructures import Accept
-from werkzeug.http import http_date, parse_accept_header
+from werkzeug.http import http_date
 from werkzeug.routing import Map, MapAdapter
 from werkzeug.utils import redirect
 
@@ -46,6 +45,10 @@ PLAIN_PATH = re.compile(r"[a-z][a-z-]*/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*")
 # An address is built once per prefix with this path in place of the entity's, then the
 # entity's put in: the routes' own addresses (the same builder as url_for), at a string's cost.
 STAND_IN = "kind-of-entity/key-of-entity"
+ADDRESS_PREFIXES_KEPT = 16
+# A prefix the routes write as it is (no percent-encoding, no trailing slash); others go on to
+# Flask, whose addresses are then the only ones made from them.
+PLAIN_PREFIX = re.compile(r"(/[A-Za-z0-9_.~-]+)*")
 # Fetch standard's CORS protocol, as flask-cors sends it for any origin (server.cors).
 CORS_HEADERS = (
     ("Access-Control-Allow-Origin", "*"),
@@ -87,6 +90,7 @@ class ReadyDocuments:
             method not in {"GET", "HEAD"}
             or environ.get("QUERY_STRING")
             or any(h in environ for h in PASS_THROUGH_HEADERS)
+            or not PLAIN_PREFIX.fullmatch(environ.get("SCRIPT_NAME", ""))
         ):
             return self.app(environ, start_response)
         path_info: str = environ.get("PATH_INFO", "")
@@ -131,7 +135,12 @@ class ReadyDocuments:
         if has_next:
             link += f', <{addresses.location(fmt, path)}?page=2>; rel="next"'
         if fmt is negotiation.JSON_LD:
-            link += f', <{_host_url(environ)}{script}/context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'
+            # Absolute, as url_for(_external=True) writes it: the host as Werkzeug reads it
+            # from the request (validated, default port dropped), never the raw header.
+            context = self.routes.bind_to_environ(environ).build(
+                "entities.context", force_external=True
+            )
+            link += f', <{context}>; rel="http://www.w3.org/ns/json-ld#context"'
         headers = [
             ("Link", link),
             ("Content-Type", fmt.content_type),
@@ -175,20 +184,30 @@ class ReadyDocuments:
         return _Answer(HTTPStatus.SEE_OTHER, headers, moved.get_data())
 
     def _coding(self, environ: WSGIEnvironment) -> str | bool | None:
-        """The content coding flask-compress would choose (None: none), or False when it
-        would choose one this layer does not keep."""
+        """The content coding flask-compress would choose (None: none), or False when this
+        layer does not answer: a coding it does not keep, or an ``Accept-Encoding`` with
+        q-values, ``identity`` or ``*``, where that library's reading and Werkzeug's differ
+        (``gzip; q=0.5``, ``gzip;q=0``), so Flask decides."""
         asked = environ.get("HTTP_ACCEPT_ENCODING")
         if not asked:
             return None
-        best = parse_accept_header(asked, Accept).best_match(self.compression)
-        if best is None:
+        codings = {coding.strip().lower() for coding in asked.split(",")} - {""}
+        if any(";" in c or c in {"identity", "*"} for c in codings):
+            return False
+        # Every listed coding has q=1: flask-compress takes the first of its own list.
+        chosen = next((c for c in self.compression if c in codings), None)
+        if chosen is None:
             return None
-        return best if best == "gzip" else False
+        return chosen if chosen == "gzip" else False
 
     def _addresses_at(self, script_name: str) -> _Addresses:
         addresses = self._addresses.get(script_name)
         if addresses is None:
             addresses = _Addresses(self.routes.bind("localhost", script_name=script_name or "/"))
+            # Behind a proxy the prefix is a request header (X-Forwarded-Prefix): kept for a
+            # few prefixes, not for as many as clients care to send.
+            if len(self._addresses) >= ADDRESS_PREFIXES_KEPT:
+                self._addresses = {}
             self._addresses[script_name] = addresses
         return addresses
 
@@ -214,10 +233,6 @@ class _Addresses:
     def location(self, fmt: negotiation.Format, path: str) -> str:
         """Where the entity's representation in ``fmt`` is."""
         return self._locations[fmt].replace(STAND_IN, path)
-
-
-def _host_url(environ: WSGIEnvironment) -> str:
-    return f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
 
 
 def _inflated_size(packed: bytes) -> int:

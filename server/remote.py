@@ -25,7 +25,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, SELECT, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from server.sparql import inspection
+from server import query_text
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 # Where a group graph pattern opens: after WHERE, or after the query form when WHERE is
@@ -93,7 +93,7 @@ def engine_text(query: str, base_iri: str | None) -> EngineText:
     """
     if not base_iri:
         return EngineText(query)
-    declarations = inspection.prologue(query)
+    declarations = query_text.prologue(query)
     first_base = next((i for i, d in enumerate(declarations) if d.keyword == "BASE"), None)
     if first_base is None:
         # On the first line, not before it, so that line numbers in errors stay the user's.
@@ -213,7 +213,7 @@ class RemoteStore:
         """Evaluate ``query`` on the engine: QuerySolutions, QueryBoolean, or triples."""
         # The form is read by our scanner, which knows comments and strings: SPARQLWrapper's
         # guess takes a word of a comment ("ADD", "describe") for the form.
-        form = inspection.safe_profile(query, base_iri or "").form
+        form = query_text.safe_profile(query, base_iri or "").form
         if form == "UPDATE":
             # Read-only service: an engine taking updates on the same URL would run it.
             raise RemoteSyntaxError("updates are not accepted: this endpoint only answers queries")
@@ -224,6 +224,11 @@ class RemoteStore:
         client.setMethod(POST)
         client.setTimeout(max(1, int(self.timeout)))
         client.setQuery(sent.text)
+        if form is None and client.isSparqlUpdateRequest():
+            # Text our scanner cannot read (an escape it refuses) that SPARQLWrapper takes for
+            # an update: refused, as before, rather than sent as a query to an engine that may
+            # let this account write.
+            raise RemoteSyntaxError("updates are not accepted: this endpoint only answers queries")
         # What decides the request: a query (never an update) operation, SPARQL 1.1 Protocol
         # §2.1, and the Accept header of the form's results. An unreadable text goes as a
         # SELECT, for the engine to say what is wrong with it.

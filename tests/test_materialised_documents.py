@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import BASE, copy_sources, ftkg
+from conftest import BASE, copy_sources, ftkg, wait_until
 from rdflib.compare import isomorphic
 
 from server import negotiation
@@ -208,3 +209,37 @@ def test_a_version_without_documents_still_serves_them(built, tmp_path):
         ) in graph(response.data)
     finally:
         opened.close()
+
+
+def open_descriptors_of(path: Path) -> int:
+    """How many of this process's file descriptors are open on ``path``."""
+    target = str(path.resolve())
+    count = 0
+    for descriptor in Path("/proc/self/fd").iterdir():
+        try:
+            count += str(descriptor.readlink()) == target
+        except OSError:
+            continue  # closed while listed
+    return count
+
+
+def test_closing_a_version_closes_every_connection_to_its_documents(built):
+    version = layout.live_version(built)
+    assert version is not None
+    others = open_descriptors_of(version.documents_path)  # this module's other readers
+    opened = KnowledgeStore.open_live(built, DERIVATIONS)
+    made = opened.documents()
+    assert made is not None
+    # Read from two threads, as the web workers' threads do: one connection each.
+    reader = threading.Thread(target=made.body, args=("ecosystem/lille", "ttl", False))
+    reader.start()
+    reader.join()
+    assert made.body("ecosystem/lille", "ttl", gzip=False)
+    assert open_descriptors_of(version.documents_path) >= others + 2
+    opened.close()
+    # The read-ahead thread stops at its next chunk; the connections close at once.
+    wait_until(
+        lambda: open_descriptors_of(version.documents_path) == others,
+        timeout=10,
+        what="every descriptor on documents.sqlite closing",
+    )

@@ -1,12 +1,12 @@
 """Which queries are lookups, answered in the web process without a query worker: one triple
-pattern about one named resource, whose reading the row cap bounds (server.sparql.inspection).
+pattern about one named resource, whose reading the row cap bounds (server.query_text).
 Anything else might run away, and goes to a worker that its deadline can stop."""
 
 from __future__ import annotations
 
 import pytest
 
-from server.sparql.inspection import profile
+from server.query_text import profile
 
 BASE = "http://kg.test/"
 

@@ -76,7 +76,7 @@ def body(response: TestResponse) -> bytes:
 
 
 @pytest.mark.parametrize("extension", ["ttl", "jsonld", "nt"])
-@pytest.mark.parametrize("encoding", [None, "gzip", "gzip, deflate", "br;q=0.5, gzip"])
+@pytest.mark.parametrize("encoding", [None, "gzip", "gzip, deflate", "deflate, GZIP"])
 def test_a_document_made_at_build_is_answered_as_the_view_answers_it(layer, extension, encoding):
     path = f"/data/commune/59350.{extension}"
     headers = {"Accept-Encoding": encoding} if encoding else {}
@@ -100,13 +100,6 @@ def test_an_entity_iri_is_answered_303_as_the_view_answers_it(layer, accept):
     assert fast.get_data() == slow.get_data()
 
 
-def test_a_head_request_gets_the_headers_without_the_body(layer):
-    response = Client(layer).head("/data/commune/59350.ttl")
-    assert response.status_code == 200
-    assert int(response.headers["Content-Length"]) > 1000
-    assert response.get_data() == b""
-
-
 def test_the_addresses_keep_the_prefix_the_service_is_published_under(layer):
     response = ready(layer, "/id/commune/59350", base_url="http://localhost/kg/")
     assert response.headers["Location"] == "/kg/data/commune/59350.ttl"
@@ -120,6 +113,13 @@ def test_the_addresses_keep_the_prefix_the_service_is_published_under(layer):
         ("/id/commune/59350?format=ttl", {}),
         ("/data/commune/59350.ttl", {"headers": {"If-None-Match": '"x"'}}),  # revalidation
         ("/data/commune/59350.ttl", {"headers": {"Accept-Encoding": "br"}}),  # Flask compresses
+        # Codings with q-values, identity or *, where flask-compress's reading decides.
+        ("/data/commune/59350.ttl", {"headers": {"Accept-Encoding": "identity, gzip;q=0.5"}}),
+        ("/data/commune/59350.ttl", {"headers": {"Accept-Encoding": "gzip; q=0.5"}}),
+        ("/data/commune/59350.ttl", {"headers": {"Accept-Encoding": "gzip;q=0"}}),
+        ("/data/commune/59350.ttl", {"headers": {"Accept-Encoding": "br;q=0.5, gzip"}}),
+        ("/data/commune/59350.ttl", {"headers": {"Accept-Encoding": "*"}}),
+        ("/data/commune/59350.ttl", {"environ_overrides": {"SCRIPT_NAME": "/kg/"}}),
         ("/data/commune/59350.rdf", {}),  # a format not kept
         ("/data/commune/00000.ttl", {}),  # nothing known: the view's 404
         ("/id/commune/00000", {}),
@@ -150,3 +150,23 @@ def test_a_former_identifier_goes_on_to_the_views_and_its_301(layer):
         response = Client(layer).get(address)
         assert layer.app.calls == before + 1
         assert response.status_code == 301
+
+
+@pytest.mark.parametrize(
+    "host", ["example.org:80", "data.example.org:8443", 'a>; rel="x", <http://evil']
+)
+def test_the_json_ld_context_is_linked_at_the_host_as_the_view_reads_it(layer, host):
+    # Werkzeug reads the Host (drops a default port, refuses characters no host has); the
+    # raw header never reaches the Link.
+    fast = ready(layer, "/data/commune/59350.jsonld", headers={"Host": host})
+    slow = by_the_views(layer, "/data/commune/59350.jsonld", headers={"Host": host})
+    assert fast.headers["Link"] == slow.headers["Link"]
+    assert "evil" not in fast.headers["Link"]
+
+
+def test_a_head_request_gets_the_headers_the_view_sends_without_the_body(layer):
+    fast = Client(layer).head("/data/commune/59350.ttl")
+    slow = Client(layer.app.app).head("/data/commune/59350.ttl")
+    assert fast.status_code == slow.status_code == 200
+    assert comparable(fast) == comparable(slow)
+    assert fast.get_data() == b""

@@ -32,7 +32,8 @@ def _normalised(endpoint: Endpoint, call: Call, status: int, body: bytes) -> Any
     if status != 200:
         return ("status", status)
     if call.kind in DEREF_FORMATS:
-        # A document names itself by the address it was asked at, which holds the port.
+        # A document names itself under the base IRI now (server.entities.documents), but an
+        # older server named it by the address it was asked at, which holds the port.
         text = body.decode("utf-8").replace(endpoint.root, "http://server")
         # Canonical blank node labels: labels and statement order may differ, not content.
         graph = to_canonical_graph(Graph().parse(data=text, format="turtle"))

@@ -10,10 +10,10 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from server import negotiation, security
+from server import negotiation, query_text, security
 from server.errors import BadRequest, Forbidden, HttpError, NotAcceptable, ServiceUnavailable
 from server.results import write_graph
-from server.sparql import description, inspection, protocol
+from server.sparql import description, protocol
 from server.version.engine import Job
 from server.version.messages import Answer, QueryRefused, ResultAborted, read_answer
 from server.version.workers import (
@@ -50,7 +50,7 @@ def endpoint() -> Response:
         return _description_or_editor()
     query_request = protocol.parse(request)
     store = knowledge_store()
-    profile = inspection.safe_profile(query_request.query, store.base_uri)
+    profile = query_text.safe_profile(query_request.query, store.base_uri)
     _refuse_too_deep(profile)
     if profile.form == "UPDATE":
         # Protocol §2.1.7: not a legal query, so a 400, saying why rather than where the
@@ -75,17 +75,17 @@ def _has_query_parameters() -> bool:
     return any(key in request.args for key in ("query", "update"))
 
 
-def _refuse_too_deep(profile: inspection.QueryProfile) -> None:
+def _refuse_too_deep(profile: query_text.QueryProfile) -> None:
     # Refused before a worker sees it: deeper, the recursive parser would overflow the worker's
     # stack (a crash, not an error message) or spend minutes on nested collections.
-    if profile.nesting > inspection.MAX_NESTING:
+    if profile.nesting > query_text.MAX_NESTING:
         raise BadRequest(
             f"the query nests groups, parentheses or operators {profile.nesting} levels deep; "
-            f"at most {inspection.MAX_NESTING} are accepted"
+            f"at most {query_text.MAX_NESTING} are accepted"
         )
 
 
-def _refuse_what_is_disabled(profile: inspection.QueryProfile) -> None:
+def _refuse_what_is_disabled(profile: query_text.QueryProfile) -> None:
     allowed = set(limits().service_allowlist)
     for target in profile.services:
         if target is None or target not in allowed:
@@ -137,10 +137,10 @@ def _formats(
     return results_format, graph_format
 
 
-def _runner(profile: inspection.QueryProfile, job: Job) -> QueryRunner:
+def _runner(profile: query_text.QueryProfile, job: Job) -> QueryRunner:
     """Who evaluates ``job``: this thread for a lookup, the version's query runner otherwise.
 
-    A lookup's work is bounded by the row cap (``inspection``), so it needs no deadline and
+    A lookup's work is bounded by the row cap (``server.query_text``), so it needs no deadline and
     no worker process to kill; answering it here saves the round trip to a worker (a pickled
     job and result, two process wake-ups), which costs several times the evaluation itself.
     Without a row cap, or with a dataset named in the request (one scan per graph), it goes to

@@ -242,7 +242,11 @@ class KnowledgeStore:
         return ox.NamedNode(self.base_uri + relative)
 
     def close(self) -> None:
-        """Release the readers' lock; the store itself closes when garbage-collected."""
+        """Close the documents' connections and release the readers' lock; the store itself
+        closes when garbage-collected."""
+        documents = self._memo.get("documents")
+        if isinstance(documents, Documents):
+            documents.close()
         if self._reader_lock is not None:
             self._reader_lock.close()
             self._reader_lock = None

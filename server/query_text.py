@@ -1,4 +1,7 @@
-"""A look at a query before it runs: its form, and the endpoints its SERVICE clauses call.
+"""A look at a query's text before it runs: its form, and the endpoints its SERVICE clauses call.
+
+A leaf module (it imports nothing of the server): the endpoint reads a query with it before
+running it, and the remote store before sending it on.
 
 pyoxigraph evaluates ``SERVICE <iri>`` by fetching that IRI over HTTP, so an open endpoint
 would let anyone make the server call arbitrary addresses. The query is therefore scanned
