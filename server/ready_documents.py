@@ -17,7 +17,6 @@ address that would need percent-encoding, or a version built without documents.
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,7 +32,7 @@ from server.caching import MAX_AGE, NEGOTIATED, representation_etag
 from server.cors import EXPOSED_HEADERS
 from server.entities.views import DATA_FORMATS, THING_FORMATS, THING_MAX_AGE, alternate_links
 from server.fast_path import PASS_THROUGH_HEADERS
-from server.version.documents import GZIP_WBITS
+from server.version.documents import inflate
 from server.version.live import LiveData
 
 if TYPE_CHECKING:
@@ -128,7 +127,7 @@ class ReadyDocuments:
         packed, has_next = found
         # As flask-compress: a body too small to gain from it goes as it is.
         compressed = coding == "gzip" and _inflated_size(packed) >= self.compress_min_size
-        body = packed if compressed else zlib.decompress(packed, wbits=GZIP_WBITS)
+        body = packed if compressed else inflate(packed)
         script = environ.get("SCRIPT_NAME", "")
         addresses = self._addresses_at(script)
         link = addresses.links(path)

@@ -106,6 +106,14 @@ def test_an_update_is_never_sent_to_the_engine(pushed):
     assert count(pushed + "query") > 0
 
 
+def test_an_update_our_scanner_cannot_read_is_refused_too():
+    # \U00110000 is no code point: the scanner gives up on the text, which is still refused
+    # as an update, before any connection (nothing listens at that port).
+    store = RemoteStore(f"http://127.0.0.1:{free_port()}/query", timeout=2)
+    with pytest.raises(SyntaxError, match="updates are not accepted"):
+        store.query('INSERT DATA { <http://a> <http://b> "\\U00110000" }')
+
+
 @contextmanager
 def recording(endpoint: str) -> Iterator[tuple[str, list[str]]]:
     """A loopback relay in front of ``endpoint`` that keeps the text of every query the engine

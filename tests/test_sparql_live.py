@@ -158,6 +158,15 @@ def running_worker(baseline: dict[int, float], *, besides: Collection[int] = ())
     return wait_until(busy, 10, what="a query worker starting on the query")
 
 
+def runaway_running(url: str, workers: int) -> Future[tuple[int, Message, bytes]]:
+    """The runaway query sent to ``url`` (with ``workers`` query workers) in the background,
+    once a worker is evaluating it."""
+    baseline = idle_workers(url, workers)
+    runaway = in_background(get, url + "sparql", query=RUNAWAY)
+    running_worker(baseline)
+    return runaway
+
+
 def timed_get(url: str, **params: str) -> tuple[int, Message, bytes, float]:
     """``get``, with the seconds it took."""
     started = time.monotonic()
@@ -191,9 +200,7 @@ def test_a_runaway_query_is_stopped_at_the_deadline_and_the_server_keeps_serving
 
 
 def test_other_requests_are_answered_while_a_query_runs_away(strict_server):
-    baseline = idle_workers(strict_server, 2)
-    runaway = in_background(get, strict_server + "sparql", query=RUNAWAY)
-    running_worker(baseline)
+    runaway = runaway_running(strict_server, 2)
     status, _, _ = get(strict_server + "sparql", query=LILLE)
     assert status == 200
     assert not runaway.done()  # answered while the runaway still ran
@@ -208,9 +215,7 @@ def test_a_query_stopped_at_its_deadline_is_not_invited_to_retry(busy_server):
 
 
 def test_busy_workers_say_when_one_is_free_and_a_retry_then_is_answered(busy_server):
-    baseline = idle_workers(busy_server, 1)
-    runaway = in_background(get, busy_server + "sparql", query=RUNAWAY)
-    running_worker(baseline)
+    runaway = runaway_running(busy_server, 1)
     status, headers, body = get(busy_server + "sparql", query=fresh_query())
     assert status == 503 and "busy" in body.decode()
     wait = int(headers["Retry-After"])
@@ -227,9 +232,7 @@ LILLE_STATEMENTS = "SELECT ?p ?o WHERE { <http://kg.test/id/ecosystem/lille> ?p 
 def test_a_lookup_is_answered_while_every_query_worker_is_busy(busy_server):
     # A lookup (one pattern about one named resource) reads at most that resource's
     # statements, so the web process answers it itself, with no worker and no deadline.
-    baseline = idle_workers(busy_server, 1)
-    runaway = in_background(get, busy_server + "sparql", query=RUNAWAY)
-    running_worker(baseline)
+    runaway = runaway_running(busy_server, 1)
     status, headers, body = get(busy_server + "sparql", query=LILLE_STATEMENTS)
     assert status == 200
     assert headers["Content-Type"].startswith("application/sparql-results+json")

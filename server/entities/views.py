@@ -10,7 +10,6 @@ A merged or renamed entity (``dcterms:isReplacedBy``) answers 301 to its success
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -23,7 +22,7 @@ from server.entities import describe as describing
 from server.entities import documents
 from server.errors import BadRequest, NotFound
 from server.presentation import reader_language
-from server.version.documents import GZIP_WBITS
+from server.version.documents import inflate
 from server.version.store import KnowledgeStore
 from server.web import knowledge_store
 
@@ -172,7 +171,7 @@ def _materialised(
     if found is None:
         return None
     packed, has_next = found
-    return zlib.decompress(packed, wbits=GZIP_WBITS), has_next
+    return inflate(packed), has_next
 
 
 def _rendered(

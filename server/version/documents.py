@@ -26,6 +26,11 @@ READ_AHEAD_CHUNK = 2**20
 GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 
+def inflate(packed: bytes) -> bytes:
+    """A stored body as a client without gzip gets it."""
+    return zlib.decompress(packed, wbits=GZIP_WBITS)
+
+
 @dataclass(frozen=True)
 class Entry:
     """What the build recorded of an entity besides its documents."""
@@ -98,7 +103,7 @@ class Documents:
         found = self.document(path, extension)
         if found is None:
             return None
-        return found[0] if gzip else zlib.decompress(found[0], wbits=GZIP_WBITS)
+        return found[0] if gzip else inflate(found[0])
 
     def document(self, path: str, extension: str) -> tuple[bytes, bool] | None:
         """Page 1 of the document, gzipped, and whether a page 2 follows; in one read."""
