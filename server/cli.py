@@ -62,7 +62,16 @@ def main() -> None:
     is_flag=True,
     help="Do nothing when the live version was built from exactly the same inputs.",
 )
-def build(store: Path, base_uri: str, source: Path, keep: int, if_changed: bool) -> None:
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Load and make everything again, even when only curated files changed since the "
+    "live version (by default their changes are applied to a copy of it: the same result, "
+    "sooner).",
+)
+def build(
+    store: Path, base_uri: str, source: Path, keep: int, if_changed: bool, full: bool
+) -> None:
     """Parse, validate and load the ontology and data into a new store version, then swap it in.
 
     The live store is replaced only when the new one is complete and valid; on any error it
@@ -75,7 +84,13 @@ def build(store: Path, base_uri: str, source: Path, keep: int, if_changed: bool)
     click.echo(f"building {store} from {source} (base {base_uri})", err=True)
     try:
         result = run_build(
-            source, store, base_uri, keep_versions=keep, progress=progress, force=not if_changed
+            source,
+            store,
+            base_uri,
+            keep_versions=keep,
+            progress=progress,
+            force=not if_changed,
+            full=full,
         )
     except BuildError as error:
         click.echo(f"build failed: {error}", err=True)

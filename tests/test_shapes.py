@@ -43,15 +43,21 @@ NAMESPACES = {
 Violation = tuple[str, str, str | None]
 
 
-def findings(path: Path) -> tuple[set[Violation], set[tuple[str, Violation]]]:
-    """The violations pyshacl reports on ``path``, and those of the SPARQL engine, each with
-    the node shape whose check found it."""
+def example(path: Path) -> tuple[list[ox.Quad], ox.Store]:
+    """The example's quads with the ontology, and a store holding them as a build loads them."""
     quads = ONTOLOGY + list(
         ox.parse(PREFIXES + path.read_text(encoding="utf-8"), ox.RdfFormat.TRIG, base_iri=BASE)
     )
     store = ox.Store()
     store.extend(quads)
     store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    return quads, store
+
+
+def findings(path: Path) -> tuple[set[Violation], set[tuple[str, Violation]]]:
+    """The violations pyshacl reports on ``path``, and those of the SPARQL engine, each with
+    the node shape whose check found it."""
+    quads, store = example(path)
     compiled = {
         (f.check.shape, (f.focus.value, f.check.component, f.check.path))
         for f in shacl_sparql.run_checks(shacl_sparql.compile_checks(SHAPES, store), store)
@@ -110,6 +116,24 @@ def test_an_invalid_example_fires_exactly_its_constraint_in_both_engines(path):
     expected = expectations(path)
     assert compiled == expected
     assert reference == {violation for _, violation in expected}
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_checks_of_only_some_focus_nodes_find_what_checks_of_all_find_on_them(path):
+    # An incremental build checks only the resources its change reaches.
+    _, store = example(path)
+    checks = shacl_sparql.compile_checks(SHAPES, store)
+
+    def found(focus: list[ox.NamedNode | ox.BlankNode] | None) -> set[tuple[str, str, str]]:
+        return {
+            (str(f.focus), f.check.component, str(f.value))
+            for f in shacl_sparql.run_checks(checks, store, focus)
+        }
+
+    everything = found(None)
+    at_fault = sorted({f.focus for f in shacl_sparql.run_checks(checks, store)}, key=str)
+    assert everything and found(at_fault) == everything  # type: ignore[arg-type]
+    assert found([ox.NamedNode(BASE + "id/award/not-in-the-example")]) == set()
 
 
 def test_a_shape_using_an_unsupported_component_is_refused_not_skipped():

@@ -163,5 +163,12 @@ def markdown(results: Results) -> str:
             f"{agreed.get('same', 0)} of {agreed.get('compared', 0)} the same"
             + (f"; differ: {', '.join(agreed['differ'])}" if agreed.get("differ") else "."),
         ]
+    if "rebuild" in results:
+        rebuild = results["rebuild"]
+        notes += [
+            "",
+            f"One-file rebuild ({rebuild['change']}): {rebuild['seconds']:.1f} s, "
+            f"{rebuild['seconds'] / rebuild['full_seconds']:.2f}x our full build.",
+        ]
     notes += [f"Skipped {name}: {reason}" for name, reason in results.get("skipped", {}).items()]
     return "\n".join(lines + notes)

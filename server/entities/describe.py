@@ -270,7 +270,9 @@ def assemble(
     }
     graphs = {g for s in statements for g in s.graphs}
     graphs |= {q.object.value for q in judgement_quads if q.predicate.value == ftkg + "statedIn"}
-    found = {g: sources(g) for g in graphs}
+    # In a fixed order: a set's changes with each process's string hashing, and the
+    # documents made at build must be the same bytes from one build to the next.
+    found = {g: sources(g) for g in sorted(graphs)}
     linked |= {s.document for s in found.values() if s.document}
     return Description(
         iri=iri,
@@ -373,10 +375,15 @@ def _disagreements(quads: list[ox.Quad], ftkg: str) -> list[Disagreement]:
 
 def labels_of(store: KnowledgeStore, iri: str) -> dict[str, str]:
     """The labels of ``iri`` by language tag ("" for untagged), first label property first."""
+    return labels_in(store.store, iri)
+
+
+def labels_in(engine: ox.Store | RemoteStore, iri: str) -> dict[str, str]:
+    """``labels_of`` read from an engine (the build reads its staged store, not a version)."""
     found: dict[str, str] = {}
     node = ox.NamedNode(iri)
     for predicate in LABEL_PROPERTIES:
-        for quad in store.store.quads_for_pattern(node, predicate, None, ox.DefaultGraph()):
+        for quad in engine.quads_for_pattern(node, predicate, None, ox.DefaultGraph()):
             if isinstance(quad.object, ox.Literal):
                 found.setdefault(quad.object.language or "", quad.object.value)
     return found

@@ -42,8 +42,9 @@ from __future__ import annotations
 
 import gzip
 import multiprocessing
+import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,13 +66,16 @@ PAGE = documents.INCOMING_PAGE_SIZE
 # Small bodies compress nearly as well at 6 as at 9, in half the time.
 GZIP_LEVEL = 6
 BATCH = 500  # rows written per executemany
+DCT_MODIFIED = ox.NamedNode(documents.DCT + "modified")
+XSD_DATE_TIME = documents.XSD + "dateTime"
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE entity (
     path TEXT PRIMARY KEY,      -- under id/, e.g. commune/59350
     successor TEXT,             -- the path replacing it, when it is only an alias (a 301)
-    next_page INTEGER NOT NULL  -- 1 when its incoming links go on past page 1
+    next_page INTEGER NOT NULL, -- 1 when its incoming links go on past page 1
+    modified TEXT               -- the document's dct:modified (none for an alias)
 );
 CREATE TABLE body (
     path TEXT NOT NULL,
@@ -124,13 +128,51 @@ class _Incoming:
 
 @dataclass
 class _Passes:
-    """What the bulk passes found over the whole store."""
+    """What the bulk passes found over the whole store (or the lookups for a few entities)."""
 
     entities: list[str]
     incoming: dict[str, _Incoming]
-    labels: dict[str, dict[str, str]]
+    label_of: Callable[[str], dict[str, str]]
     sources: dict[str, describing.Source]
     judgements: dict[str, list[ox.Quad]]
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One entity's row: its documents, or the path of its successor when it is an alias."""
+
+    path: str
+    successor: str | None
+    next_page: bool
+    modified: str | None
+    bodies: list[tuple[str, bytes]]  # (extension, gzipped body)
+
+
+class _Previous:
+    """The documents of the version being replaced, read to keep each unchanged document's
+    ``dct:modified``: it says when that document last changed, not when it was last made."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._connection = (
+            sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            if path is not None and is_current(path)
+            else None
+        )
+
+    def find(self, path: str) -> tuple[str, bytes] | None:
+        """(modified, gzipped N-Triples) of the document at ``path``, if it had one."""
+        if self._connection is None:
+            return None
+        row = self._connection.execute(
+            "SELECT entity.modified, body.gzipped FROM entity JOIN body USING (path)"
+            " WHERE path = ? AND extension = 'nt' AND entity.modified IS NOT NULL",
+            (path,),
+        ).fetchone()
+        return (row[0], bytes(row[1])) if row is not None else None
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
 
 
 def _scan(store: ox.Store, base_uri: str) -> _Passes:
@@ -170,7 +212,7 @@ def _scan(store: ox.Store, base_uri: str) -> _Passes:
         for _, _, language, label in sorted(found_labels):
             by_language.setdefault(language, label)
         labels[iri] = by_language
-    return _Passes(entities, incoming, labels, {}, {})
+    return _Passes(entities, incoming, lambda iri: labels.get(iri, {}), {}, {})
 
 
 def _first(store: ox.Store, subject: ox.NamedNode, predicate: ox.NamedNode) -> Term | None:
@@ -179,7 +221,9 @@ def _first(store: ox.Store, subject: ox.NamedNode, predicate: ox.NamedNode) -> T
     return None
 
 
-def _sources(store: ox.Store, labels: dict[str, dict[str, str]]) -> dict[str, describing.Source]:
+def _sources(
+    store: ox.Store, label_of: Callable[[str], dict[str, str]]
+) -> dict[str, describing.Source]:
     """Every claim graph with a source, as ``describe.source_of`` reads it."""
     found: dict[str, describing.Source] = {}
     for quad in store.quads_for_pattern(None, describing.PROV_DERIVED, None, ox.DefaultGraph()):
@@ -190,7 +234,7 @@ def _sources(store: ox.Store, labels: dict[str, dict[str, str]]) -> dict[str, de
         if not isinstance(document, ox.NamedNode):
             found[graph.value] = describing.Source(graph.value, None, None, None, None)
             continue
-        named = labels.get(document.value, {})
+        named = label_of(document.value)
         date = _first(store, document, describing.DCT_DATE)
         page = _first(store, document, describing.FOAF_PAGE)
         found[graph.value] = describing.Source(
@@ -203,14 +247,17 @@ def _sources(store: ox.Store, labels: dict[str, dict[str, str]]) -> dict[str, de
     return found
 
 
-def _judgements(store: ox.Store, base_uri: str) -> dict[str, list[ox.Quad]]:
-    """The editors' statements about each judged entity, in one query for all of them."""
+def _judgements(
+    store: ox.Store, base_uri: str, among: set[str] | None = None
+) -> dict[str, list[ox.Quad]]:
+    """The editors' statements about each judged entity (of ``among``, or of all), in one
+    query for all of them."""
     # Judged: the subject of a claim or of a disagreement, as ``_judgement_quads`` tests.
     judged = {
         quad.object
         for predicate in (describing.RDF_SUBJECT, describing.DCT_SUBJECT)
         for quad in store.quads_for_pattern(None, predicate, None, ox.DefaultGraph())
-        if isinstance(quad.object, ox.NamedNode)
+        if isinstance(quad.object, ox.NamedNode) and (among is None or quad.object.value in among)
     }
     if not judged:
         return {}
@@ -230,16 +277,57 @@ def _judgements(store: ox.Store, base_uri: str) -> dict[str, list[ox.Quad]]:
 def passes(store: ox.Store, base_uri: str) -> _Passes:
     """Every bulk pass over ``store``."""
     found = _scan(store, base_uri)
-    found.sources = _sources(store, found.labels)
+    found.sources = _sources(store, found.label_of)
     found.judgements = _judgements(store, base_uri)
     return found
 
 
+def lookups(store: ox.Store, base_uri: str, iris: Iterable[str]) -> _Passes:
+    """What ``passes`` finds, for the entities among ``iris`` only, by index lookups: an
+    incremental build re-makes the few documents a change reaches, not every one."""
+    prefix = base_uri + "id/"
+    entities = [
+        iri
+        for iri in sorted(set(iris))
+        if iri.startswith(prefix)
+        and next(store.quads_for_pattern(ox.NamedNode(iri), None, None, ox.DefaultGraph()), None)
+    ]
+    incoming: dict[str, _Incoming] = {}
+    for iri in entities:
+        found = incoming[iri] = _Incoming()
+        for quad in store.quads_for_pattern(None, None, ox.NamedNode(iri), ox.DefaultGraph()):
+            if isinstance(quad.subject, ox.NamedNode | ox.BlankNode):
+                found.add(quad.predicate.value, quad.subject)
+    labels: dict[str, dict[str, str]] = {}
+
+    def label_of(iri: str) -> dict[str, str]:
+        if iri not in labels:
+            labels[iri] = describing.labels_in(store, iri)
+        return labels[iri]
+
+    return _Passes(
+        entities,
+        incoming,
+        label_of,
+        _sources(store, label_of),
+        _judgements(store, base_uri, set(entities)),
+    )
+
+
 def _rows(
-    store: ox.Store, base_uri: str, built_at: str, found: _Passes, shard: tuple[int, int]
-) -> Iterator[tuple[str, str | None, bool, list[tuple[str, bytes]]]]:
-    """(path, successor, next page, [(extension, gzipped body)]) of the entities of
-    ``shard`` (its index, the number of shards)."""
+    store: ox.Store,
+    base_uri: str,
+    built_at: str,
+    found: _Passes,
+    shard: tuple[int, int],
+    previous: _Previous,
+) -> Iterator[_Row]:
+    """The rows of the entities of ``shard`` (its index, the number of shards).
+
+    A document whose content is what ``previous`` holds keeps its ``dct:modified`` there; one
+    that is new or changed gets ``built_at``. Full and incremental builds follow the same rule,
+    so they make the same bytes.
+    """
     index, shards = shard
     prefix = base_uri + "id/"
     prefixes = project_prefixes(base_uri)
@@ -247,7 +335,7 @@ def _rows(
     no_links = _Incoming()
 
     def labels(iris: set[str]) -> dict[str, dict[str, str]]:
-        return {iri: found.labels.get(iri, {}) for iri in iris}
+        return {iri: found.label_of(iri) for iri in iris}
 
     def source(graph: str) -> describing.Source:
         return found.sources.get(graph) or describing.Source(graph, None, None, None, None)
@@ -270,7 +358,7 @@ def _rows(
             and replaced[0].value.startswith(prefix)
             and all(q.predicate == describing.DCT_REPLACED_BY for q in default)
         ):
-            yield path, replaced[0].value[len(prefix) :], False, []
+            yield _Row(path, replaced[0].value[len(prefix) :], False, None, [])
             continue
         statements = describing.statements_of(quads)
         links = found.incoming.get(iri, no_links)
@@ -291,22 +379,58 @@ def _rows(
         # rest is the same graph, and building quads is most of the cost.
         first = documents.document_iri(base_uri, path, MATERIALISED[0].extension)
         next_first = documents.document_iri(base_uri, path, MATERIALISED[0].extension, 2)
+        before = previous.find(path)
+        modified = before[0] if before is not None else built_at
         quads = documents.document_quads(
-            description, first, dataset, built_at, next_first if more else None, reify=True
+            description, first, dataset, modified, next_first if more else None, reify=True
         )
         triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-        bodies = []
+
+        # N-Triples first: it says every triple in order, so the same bytes as before mean the
+        # same document in every format, and it keeps its date.
+        nt = negotiation.N_TRIPLES.extension
+        bodies = {nt: _body(triples, negotiation.N_TRIPLES, base_uri, path, prefixes)}
+        if before is not None and bodies[nt] != before[1]:
+            modified = built_at
+            triples = _dated(triples, ox.NamedNode(first), built_at)
+            bodies = {nt: _body(triples, negotiation.N_TRIPLES, base_uri, path, prefixes)}
         for fmt in MATERIALISED:
-            named = _renamed(
-                triples,
-                {
-                    first: documents.document_iri(base_uri, path, fmt.extension),
-                    next_first: documents.document_iri(base_uri, path, fmt.extension, 2),
-                },
-            )
-            body = documents.serialise_graph(named, fmt, prefixes)
-            bodies.append((fmt.extension, gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)))
-        yield path, None, more, bodies
+            if fmt.extension not in bodies:
+                bodies[fmt.extension] = _body(triples, fmt, base_uri, path, prefixes)
+        ordered = [(fmt.extension, bodies[fmt.extension]) for fmt in MATERIALISED]
+        yield _Row(path, None, more, modified, ordered)
+
+
+def _body(
+    triples: list[ox.Triple],
+    fmt: negotiation.Format,
+    base_uri: str,
+    path: str,
+    prefixes: dict[str, str],
+) -> bytes:
+    """The gzipped document of ``path`` in ``fmt``, named by its own IRI in that format."""
+    first = documents.document_iri(base_uri, path, MATERIALISED[0].extension)
+    next_first = documents.document_iri(base_uri, path, MATERIALISED[0].extension, 2)
+    named = _renamed(
+        triples,
+        {
+            first: documents.document_iri(base_uri, path, fmt.extension),
+            next_first: documents.document_iri(base_uri, path, fmt.extension, 2),
+        },
+    )
+    written = documents.serialise_graph(named, fmt, prefixes)
+    return gzip.compress(written, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def _dated(triples: list[ox.Triple], document: ox.NamedNode, modified: str) -> list[ox.Triple]:
+    """``triples`` with the document's ``dct:modified`` replaced by ``modified``."""
+    literal = ox.Literal(modified, datatype=ox.NamedNode(XSD_DATE_TIME))
+    return [
+        ox.Triple(t.subject, t.predicate, literal)
+        if t.subject == document and t.predicate == DCT_MODIFIED
+        else t
+        for t in triples
+    ]
 
 
 def _renamed(triples: list[ox.Triple], names: dict[str, str]) -> list[ox.Triple]:
@@ -326,27 +450,24 @@ def _renamed(triples: list[ox.Triple], names: dict[str, str]) -> list[ox.Triple]
     return renamed
 
 
-def _write_rows(
-    connection: sqlite3.Connection,
-    rows: Iterator[tuple[str, str | None, bool, list[tuple[str, bytes]]]],
-) -> tuple[int, int]:
+def _write_rows(connection: sqlite3.Connection, rows: Iterator[_Row]) -> tuple[int, int]:
     made = aliases = 0
-    entities: list[tuple[str, str | None, int]] = []
+    entities: list[tuple[str, str | None, int, str | None]] = []
     bodies: list[tuple[str, str, bytes]] = []
 
     def flush() -> None:
-        connection.executemany("INSERT INTO entity VALUES (?, ?, ?)", entities)
+        connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?)", entities)
         connection.executemany("INSERT INTO body VALUES (?, ?, ?)", bodies)
         entities.clear()
         bodies.clear()
 
-    for path, successor, more, written in rows:
-        entities.append((path, successor, int(more)))
-        if successor is not None:
+    for row in rows:
+        entities.append((row.path, row.successor, int(row.next_page), row.modified))
+        if row.successor is not None:
             aliases += 1
         else:
             made += 1
-        bodies += [(path, extension, packed) for extension, packed in written]
+        bodies += [(row.path, extension, packed) for extension, packed in row.bodies]
         if len(entities) >= BATCH:
             flush()
     flush()
@@ -365,15 +486,21 @@ def _create(path: Path) -> sqlite3.Connection:
 
 
 def _write_shard(
-    oxigraph_path: str, base_uri: str, built_at: str, shard: tuple[int, int], target: str
+    oxigraph_path: str,
+    base_uri: str,
+    built_at: str,
+    shard: tuple[int, int],
+    target: str,
+    previous: str | None,
 ) -> tuple[int, int]:
     """In a process of its own: the passes, then the documents of one shard into ``target``."""
     store = ox.Store.read_only(oxigraph_path)
     connection = _create(Path(target))
+    before = _Previous(Path(previous) if previous else None)
     with connection:
-        counts = _write_rows(
-            connection, _rows(store, base_uri, built_at, passes(store, base_uri), shard)
-        )
+        found = passes(store, base_uri)
+        counts = _write_rows(connection, _rows(store, base_uri, built_at, found, shard, before))
+    before.close()
     connection.close()
     return counts
 
@@ -396,31 +523,46 @@ def is_current(path: Path) -> bool:
 
 
 def materialise(
-    store: ox.Store | Path, base_uri: str, built_at: str, directory: Path, processes: int = 1
+    store: ox.Store | Path,
+    base_uri: str,
+    built_at: str,
+    directory: Path,
+    processes: int = 1,
+    previous: Path | None = None,
 ) -> Materialised:
     """Write ``documents.sqlite`` into ``directory``: page 1 of every entity's document.
 
     ``store`` is an open store, or the directory of one to open read-only in ``processes``
     worker processes, each writing a share of the entities (each makes the bulk passes
     itself: they take seconds, and sharing their result between processes would cost more
-    than that). ``built_at`` is the version's ``dct:modified``. The file appears complete or
-    not at all.
+    than that). A document gets ``built_at`` as its ``dct:modified``, unless the ``previous``
+    version's documents hold it unchanged (then it keeps their date). The file appears
+    complete or not at all.
     """
     final = directory / DOCUMENTS
     partial = directory / (DOCUMENTS + ".partial")
     if isinstance(store, ox.Store):
         connection = _create(partial)
+        before = _Previous(previous)
         with connection:
+            found = passes(store, base_uri)
             made, aliases = _write_rows(
-                connection, _rows(store, base_uri, built_at, passes(store, base_uri), (0, 1))
+                connection, _rows(store, base_uri, built_at, found, (0, 1), before)
             )
+        before.close()
     else:
         shards = [directory / f"{DOCUMENTS}.shard{i}" for i in range(processes)]
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=processes, mp_context=spawn) as pool:
             futures = [
                 pool.submit(
-                    _write_shard, str(store), base_uri, built_at, (i, processes), str(shard)
+                    _write_shard,
+                    str(store),
+                    base_uri,
+                    built_at,
+                    (i, processes),
+                    str(shard),
+                    str(previous) if previous else None,
                 )
                 for i, shard in enumerate(shards)
             ]
@@ -435,6 +577,47 @@ def materialise(
                 connection.commit()
                 connection.execute("DETACH DATABASE shard")
                 shard.unlink()
+    _write_meta(connection, base_uri, built_at)
+    connection.close()
+    partial.replace(final)
+    return Materialised(made, aliases, final.stat().st_size)
+
+
+def remake(
+    store: ox.Store, base_uri: str, built_at: str, directory: Path, previous: Path, iris: set[str]
+) -> Materialised:
+    """Write ``documents.sqlite`` into ``directory`` as the ``previous`` file with the
+    documents of ``iris`` made again (and those of the entities among them that no longer
+    exist removed): what ``materialise`` would write, when ``iris`` holds every entity whose
+    document a change can reach (``server.pipeline.incremental.reached``).
+    """
+    final = directory / DOCUMENTS
+    partial = directory / (DOCUMENTS + ".partial")
+    shutil.copyfile(previous, partial)
+    connection = sqlite3.connect(partial)
+    connection.execute("PRAGMA journal_mode = OFF")
+    connection.execute("PRAGMA synchronous = OFF")
+    prefix = base_uri + "id/"
+    before = _Previous(previous)
+    with connection:
+        gone = [(iri[len(prefix) :],) for iri in iris if iri.startswith(prefix)]
+        connection.executemany("DELETE FROM entity WHERE path = ?", gone)
+        connection.executemany("DELETE FROM body WHERE path = ?", gone)
+        found = lookups(store, base_uri, iris)
+        _write_rows(connection, _rows(store, base_uri, built_at, found, (0, 1), before))
+        connection.execute("DELETE FROM meta")
+    before.close()
+    _write_meta(connection, base_uri, built_at)
+    (made,) = connection.execute("SELECT COUNT(*) FROM entity WHERE successor IS NULL").fetchone()
+    (aliases,) = connection.execute(
+        "SELECT COUNT(*) FROM entity WHERE successor IS NOT NULL"
+    ).fetchone()
+    connection.close()
+    partial.replace(final)
+    return Materialised(int(made), int(aliases), final.stat().st_size)
+
+
+def _write_meta(connection: sqlite3.Connection, base_uri: str, built_at: str) -> None:
     with connection:
         meta = {
             "schema_version": str(SCHEMA_VERSION),
@@ -443,6 +626,3 @@ def materialise(
             "extensions": " ".join(fmt.extension for fmt in MATERIALISED),
         }
         connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-    connection.close()
-    partial.replace(final)
-    return Materialised(made, aliases, final.stat().st_size)

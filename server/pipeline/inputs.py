@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -17,6 +18,8 @@ from server.terms import term_value
 ONTOLOGY_DIR = "ontology"
 DATA_DIR = "data"
 SHAPES_FILE = "shapes.ttl"
+
+T = TypeVar("T")
 
 # Data files must say which source states each fact, so they hold named graphs only.
 DATA_FORMATS = {".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS}
@@ -103,6 +106,11 @@ def discover(source_dir: Path, base_uri: str) -> list[InputFile]:
     return files
 
 
+def shapes_input(source_dir: Path) -> InputFile:
+    """The shapes the build validates against: an input of the build, but not data."""
+    return InputFile(source_dir / ONTOLOGY_DIR / SHAPES_FILE, None)
+
+
 GENERATORS = {"decoupage-administratif", "iso-3166-countries"}
 
 
@@ -145,13 +153,49 @@ def parse_all(files: list[InputFile], base_uri: str, root: Path) -> ParsedInputs
     return parsed
 
 
+def file_digests(files: Iterable[InputFile], root: Path) -> dict[str, str]:
+    """Each input's SHA-256, by its path from the project root: what the next build compares
+    to find which files changed."""
+    return {
+        item.display(root): hashlib.sha256(item.path.read_bytes()).hexdigest() for item in files
+    }
+
+
+class _BlankNodeNames:
+    """Names a file's blank nodes by the file and their order of appearance in it.
+
+    The parser's own names are random, so two builds of the same files would state different
+    quads. These depend only on the file's path and text: a build is reproducible, and an
+    incremental build finds an unchanged file's statements exactly where it left them.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._prefix = "f" + hashlib.sha256(name.encode()).hexdigest()[:8] + "n"
+        self._names: dict[str, ox.BlankNode] = {}
+
+    def __call__(self, term: T) -> T:
+        if not isinstance(term, ox.BlankNode):
+            return term
+        named = self._names.get(term.value)
+        if named is None:
+            named = self._names[term.value] = ox.BlankNode(f"{self._prefix}{len(self._names)}")
+        return cast(T, named)
+
+
 def _parse_one(item: InputFile, base_uri: str, root: Path) -> Iterator[ox.Quad]:
     name = item.display(root)
+    blank = _BlankNodeNames(name)
     try:
         parser = ox.parse(
             path=str(item.path), format=item.format, base_iri=base_uri, rename_blank_nodes=True
         )
-        for quad in parser:
+        for parsed in parser:
+            quad = ox.Quad(
+                blank(parsed.subject),
+                parsed.predicate,
+                blank(parsed.object),
+                blank(parsed.graph_name),
+            )
             if item.graph is not None:
                 yield ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(item.graph))
             elif isinstance(quad.graph_name, ox.DefaultGraph):

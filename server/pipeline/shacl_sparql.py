@@ -11,7 +11,7 @@ data and on a corpus of invalid examples (tests/shapes/).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -19,6 +19,7 @@ import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
 from server.pipeline.errors import BuildError
+from server.remote import with_values
 from server.terms import solutions
 
 # Constraint parameters this compiler understands, on property shapes and node shapes.
@@ -321,11 +322,22 @@ def compile_checks(shapes: rdflib.Graph, store: ox.Store) -> list[Check]:
     return list(_Compiler(shapes).checks(subclasses))
 
 
-def run_checks(checks: list[Check], store: ox.Store) -> list[Finding]:
-    """Evaluate every check against the store's default graph; at most 50 findings each."""
+def run_checks(
+    checks: list[Check],
+    store: ox.Store,
+    focus: Sequence[ox.NamedNode | ox.BlankNode] | None = None,
+) -> list[Finding]:
+    """Evaluate every check against the store's default graph; at most 50 findings each.
+
+    With ``focus``, only those focus nodes are checked (an incremental build: the rest of the
+    store passed the same checks in the version it copies, and nothing of theirs changed).
+    """
+    if focus is not None and not focus:
+        return []
     findings = []
     for check in checks:
-        found = solutions(store.query(f"{check.query} LIMIT {MAX_RESULTS_PER_CONSTRAINT}"))
+        query = check.query if focus is None else with_values(check.query, "focus", focus)
+        found = solutions(store.query(f"{query} LIMIT {MAX_RESULTS_PER_CONSTRAINT}"))
         names = {v.value for v in found.variables}
         for solution in found:
             findings.append(

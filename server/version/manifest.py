@@ -10,7 +10,7 @@ what this code expects fails at once with the file's path and what is wrong, rat
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,9 @@ class Manifest:
     official_geography: dict[str, int]  # entities generated from the official geography
     searchable_entities: int
     inputs: tuple[str, ...]
+    # Each input's SHA-256 by path, the shapes included: what an incremental build compares.
+    # Absent from manifests written before it (read as empty: the next build is a full one).
+    input_digests: dict[str, str] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -143,6 +146,9 @@ _CHECKS = {
     "dict[str, int]": lambda v: (
         isinstance(v, dict) and all(isinstance(k, str) and isinstance(n, int) for k, n in v.items())
     ),
+    "dict[str, str]": lambda v: (
+        isinstance(v, dict) and all(isinstance(k, str) and isinstance(s, str) for k, s in v.items())
+    ),
     "tuple[str, ...]": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
 }
 
@@ -154,6 +160,8 @@ def _checked(path: Path, item: Any, kind: type[Manifest] | type[DumpFile]) -> di
     values = {}
     for spec in fields(kind):
         if spec.name == "schema_version":
+            continue
+        if spec.name not in item and spec.default_factory is not MISSING:
             continue
         if spec.name not in item:
             raise ManifestError(f"{path}: no {spec.name!r}: rebuild with `ftkg build`")
