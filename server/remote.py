@@ -155,10 +155,16 @@ def with_values(query: str, name: str, terms: Sequence[Term]) -> str:
 def with_rows(query: str, names: Sequence[str], rows: Iterable[Sequence[Term]]) -> str:
     """``query`` with the variables ``names`` bound to each of ``rows`` in turn, as one VALUES
     block opening its WHERE clause (SPARQL 1.1 Query §10.2.1)."""
+    position = _group_start(query)
+    return query[:position] + f" {values_block(names, rows)} " + query[position:]
+
+
+def values_block(names: Sequence[str], rows: Iterable[Sequence[Term]]) -> str:
+    """A VALUES block binding ``names`` to each of ``rows``, every term in its N-Triples form
+    (SPARQL 1.1 Query §10.2.1): terms are serialised, never pasted."""
     header = " ".join(f"?{name}" for name in names)
     body = " ".join("(" + " ".join(str(term) for term in row) + ")" for row in rows)
-    position = _group_start(query)
-    return query[:position] + f" VALUES ({header}) {{ {body} }} " + query[position:]
+    return f"VALUES ({header}) {{ {body} }}"
 
 
 def _group_start(query: str) -> int:

@@ -24,7 +24,7 @@ import multiprocessing
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -328,38 +328,71 @@ def build(
         prepared = prepare(source_dir, base_uri, clock, pinned=reuse is None)
         if reuse is not None:
             # What the pinned generators counted is what they made for the reused store.
-            previous = read_manifest(reuse.version.directory).official_geography
-            prepared.generated_counts = {**previous, **prepared.generated_counts}
+            counted_before = read_manifest(reuse.version.directory).official_geography
+            prepared.generated_counts = {**counted_before, **prepared.generated_counts}
         with publish.staging(store_root, version_name) as staged:
             store, change = _load_store(staged, prepared, reuse, clock)
-            # Validation keeps one core busy for seconds; the counts need only a read-only
-            # view of what was loaded, so they are made on the other core meanwhile. On a
-            # snapshot (hard links, made in milliseconds): RocksDB compacts the live files
-            # away under a reader.
+            # The counts need only a read-only view of what was loaded, so they are made in a
+            # process of their own beside validation and the dumps. On a snapshot (hard links,
+            # made in milliseconds): RocksDB compacts the live files away under a reader.
             snapshot = staged / SNAPSHOT_DIR
             store.backup(str(snapshot))
             spawn = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as counter:
+            with (
+                ProcessPoolExecutor(max_workers=1, mp_context=spawn) as counter,
+                ThreadPoolExecutor(max_workers=1) as beside,
+            ):
                 counted = counter.submit(
                     _count_and_describe, str(snapshot), prepared.base_uri, str(staged)
                 )
-                clock.progress("  statistics: counting beside validation, in a process of its own")
+                clock.progress("  statistics: counting beside the next steps, in a process")
                 focus = incremental.to_validate(store, change) if change is not None else None
                 warnings = validate(store, prepared, clock, focus)
+                reached = incremental.reached(store, change, base_uri) if change else None
+                if reuse is None:
+                    # A copied store was optimised by the build that made it, and a few changed
+                    # keys do not need all its files rewritten (2 s on the full data).
+                    clock.step("optimize")
+                    store.optimize()
+                store.flush()
+                del store  # releases RocksDB's lock: the dumps and documents open it read-only
+                remade = None
+                if reuse is not None and reached is not None and len(reached) <= REMAKE_LIMIT:
+                    # A few documents: made in this process while the dumps keep the others
+                    # busy, rather than after them.
+                    remade = beside.submit(
+                        documents.remake,
+                        staged / layout.OXIGRAPH_DIR,
+                        prepared.base_uri,
+                        stamp,
+                        staged,
+                        reuse.version.documents_path,
+                        reached,
+                    )
+                searchable = _dumps_and_index(staged, prepared, version_name, dump_processes, clock)
+                if remade is not None:
+                    clock.step("documents", f"made again for {len(reached or ()):,} resources")
+                    made = remade.result()
+                else:
+                    # After the dumps, not beside them: both keep every core busy, so running
+                    # them at once only interleaves the same work (and doubles the memory).
+                    clock.step("documents", f"every entity's, {dump_processes} processes")
+                    previous = live.documents_path if live is not None else None
+                    made = documents.materialise(
+                        staged / layout.OXIGRAPH_DIR,
+                        prepared.base_uri,
+                        stamp,
+                        staged,
+                        dump_processes,
+                        previous=previous,
+                    )
+                clock.progress(
+                    f"  {documents.DOCUMENTS}: {made.documents:,} entities, "
+                    f"{made.aliases:,} aliases, {made.bytes:,} bytes"
+                )
                 clock.step("statistics", "VoID counts and partitions (waiting for them)")
                 triples, graph_triples = counted.result()
             shutil.rmtree(snapshot)
-            reached = incremental.reached(store, change, base_uri) if change is not None else None
-            if reuse is None:
-                # After the counts, never during: compaction removes files a reader may still
-                # open. A copied store was optimised by the build that made it, and a few
-                # changed keys do not need all its files rewritten (2 s on the full data).
-                clock.step("optimize")
-                store.optimize()
-            store.flush()
-            del store  # releases RocksDB's lock: the dumps and documents open it read-only
-            searchable = _dumps_and_index(staged, prepared, version_name, dump_processes, clock)
-            _documents(staged, prepared, stamp, reuse, reached, live, dump_processes, clock)
             built = Manifest(
                 version=version_name,
                 data_version=digest,
@@ -459,43 +492,6 @@ def _dumps_and_index(
     for dump in written:
         clock.progress(f"  {dump.file}: {dump.bytes:,} bytes, {dump.statements:,} statements")
     return searchable
-
-
-def _documents(
-    staged: Path,
-    prepared: Prepared,
-    stamp: str,
-    reuse: incremental.Reuse | None,
-    reached: set[str] | None,
-    live: layout.Version | None,
-    processes: int,
-    clock: _Clock,
-) -> None:
-    """Every entity's data document: made again for the entities a change reached, copied
-    for the others; or all made, in bulk. An unchanged document keeps its date either way."""
-    # After the dumps, not beside them: both keep every core busy, so running them at
-    # once only interleaves the same work (and doubles the memory held at a time).
-    previous = live.documents_path if live is not None else None
-    oxigraph_path = staged / layout.OXIGRAPH_DIR
-    if reuse is not None and reached is not None and len(reached) <= REMAKE_LIMIT:
-        clock.step("documents", f"made again for {len(reached):,} resources, copied otherwise")
-        made = documents.remake(
-            ox.Store.read_only(str(oxigraph_path)),
-            prepared.base_uri,
-            stamp,
-            staged,
-            reuse.version.documents_path,
-            reached,
-        )
-    else:
-        clock.step("documents", f"every entity's data document, {processes} processes")
-        made = documents.materialise(
-            oxigraph_path, prepared.base_uri, stamp, staged, processes, previous=previous
-        )
-    clock.progress(
-        f"  {documents.DOCUMENTS}: {made.documents:,} entities, {made.aliases:,} aliases, "
-        f"{made.bytes:,} bytes"
-    )
 
 
 def _built_from(version: layout.Version, digest: str) -> bool:

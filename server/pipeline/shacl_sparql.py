@@ -12,14 +12,14 @@ data and on a corpus of invalid examples (tests/shapes/).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
 from server.pipeline.errors import BuildError
-from server.remote import with_values
+from server.remote import values_block
 from server.terms import solutions
 
 # Constraint parameters this compiler understands, on property shapes and node shapes.
@@ -58,6 +58,7 @@ NODE_PARAMETERS = {
     SH.datatype,
 }
 MAX_RESULTS_PER_CONSTRAINT = 50
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,10 @@ class Check:
     path: str | None
     message: str
     query: str
+    # The target classes, and the query's text that selects the focus nodes by them: checking
+    # a few focus nodes replaces that text by those nodes (``run_checks``).
+    classes: tuple[str, ...] = ()
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -191,9 +196,11 @@ class _Compiler:
             values = " ".join(f"<{c}>" for c in classes)
             target = f"VALUES ?class {{ {values} }} ?focus a ?class ."
             shape_name = str(node_shape)
-            yield from self.node_checks(node_shape, shape_name, target)
+            found = list(self.node_checks(node_shape, shape_name, target))
             for property_shape in self.g.objects(node_shape, SH.property):
-                yield from self.property_checks(node_shape, property_shape, shape_name, target)
+                found += self.property_checks(node_shape, property_shape, shape_name, target)
+            for check in found:
+                yield replace(check, classes=tuple(classes), target=target)
 
     def node_checks(
         self, node_shape: rdflib.term.Node, shape_name: str, target: str
@@ -332,11 +339,22 @@ def run_checks(
     With ``focus``, only those focus nodes are checked (an incremental build: the rest of the
     store passed the same checks in the version it copies, and nothing of theirs changed).
     """
-    if focus is not None and not focus:
-        return []
+    types = _types(store, focus) if focus is not None else {}
     findings = []
     for check in checks:
-        query = check.query if focus is None else with_values(check.query, "focus", focus)
+        query = check.query
+        if focus is not None:
+            # Each focus node with the target classes it has, as one VALUES block where the
+            # target was: Oxigraph then starts from those few nodes. A VALUES block for ?focus
+            # beside the target is joined after the target's scan (a whole class, measured:
+            # 5 s against 0.2 s for the checks of 15 nodes on the full geography).
+            rows = [
+                (node, ox.NamedNode(c)) for node in focus for c in check.classes if c in types[node]
+            ]
+            if not rows:
+                continue
+            focused = values_block(("focus", "class"), rows) + " ?focus a ?class ."
+            query = query.replace(check.target, focused, 1)
         found = solutions(store.query(f"{query} LIMIT {MAX_RESULTS_PER_CONSTRAINT}"))
         names = {v.value for v in found.variables}
         for solution in found:
@@ -344,3 +362,17 @@ def run_checks(
                 Finding(check, solution["focus"], solution["v"] if "v" in names else None)
             )
     return findings
+
+
+def _types(
+    store: ox.Store, nodes: Sequence[ox.NamedNode | ox.BlankNode]
+) -> dict[ox.NamedNode | ox.BlankNode, set[str]]:
+    """The classes each of ``nodes`` is stated to be an instance of."""
+    return {
+        node: {
+            quad.object.value
+            for quad in store.quads_for_pattern(node, _RDF_TYPE, None, ox.DefaultGraph())
+            if isinstance(quad.object, ox.NamedNode)
+        }
+        for node in nodes
+    }

@@ -42,7 +42,7 @@ SEARCH_INDEX_SCHEMA = 2
 STATISTICS = "statistics.json"
 DOCUMENTS = "documents.sqlite"
 # The tables of the materialised documents this code writes and reads.
-DOCUMENTS_SCHEMA = 3  # 2: bodies kept gzipped only; 3: each document's dct:modified
+DOCUMENTS_SCHEMA = 3  # 2: bodies kept gzipped only; 3: each document's date and digest
 DUMPS_TABLE = "manifest.json"  # in DUMPS_DIR
 
 
