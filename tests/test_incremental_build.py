@@ -75,7 +75,14 @@ def rename_a_property(src: Path) -> None:
     path.write_text(text[:label] + "(renamed) " + text[label:], encoding="utf-8")
 
 
+def comment_a_file(src: Path) -> None:
+    path = src / "data/facts/people.trig"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "\n# A comment states nothing.\n", encoding="utf-8")
+
+
 EDITS: dict[str, Callable[[Path], None]] = {
+    "a comment added": comment_a_file,
     "a person relabelled": relabel_a_person,
     "a source retitled": retitle_a_source,
     "a file removed": remove_a_file,
@@ -93,6 +100,13 @@ def first(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = work / "store"
     build(sources, root, BASE, now=BEFORE)
     return sources, root
+
+
+def root_copy(root: Path, tmp_path: Path) -> Path:
+    """A copy of the store root ``root``, its live version and link included."""
+    copy = tmp_path / "store"
+    shutil.copytree(root, copy, symlinks=True)
+    return copy
 
 
 def both_ways(
@@ -173,6 +187,19 @@ def test_an_incremental_build_makes_again_only_the_documents_a_change_reaches(fi
     assert set(modified.values()) == {BEFORE.isoformat(), AFTER.isoformat()}
 
 
+def test_a_change_that_states_nothing_new_makes_no_document_again(first, tmp_path):
+    sources, root = first
+    changed = tmp_path / "src"
+    shutil.copytree(sources, changed)
+    comment_a_file(changed)
+    said: list[str] = []
+    result = build(changed, root_copy(root, tmp_path), BASE, now=AFTER, progress=said.append)
+    assert result is not None and result.reused is not None
+    assert "documents: made again for 0 resources" in said
+    dates = table(result.version.documents_path, "SELECT DISTINCT modified FROM entity")
+    assert {date for (date,) in dates} - {None} == {BEFORE.isoformat()}
+
+
 def test_an_unchanged_document_keeps_its_date_in_the_graph_and_the_table(first, tmp_path):
     incremental, _ = both_ways(first, tmp_path, relabel_a_person)
     (body,) = table(
@@ -190,18 +217,15 @@ def test_a_change_to_the_shapes_makes_a_full_build_and_says_why(first, tmp_path)
     shutil.copytree(sources, changed)
     shapes = changed / "ontology/shapes.ttl"
     shapes.write_text(shapes.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    copy = tmp_path / "store"
-    shutil.copytree(root, copy, symlinks=True)
     said: list[str] = []
-    result = build(changed, copy, BASE, now=AFTER, progress=said.append)
+    result = build(changed, root_copy(root, tmp_path), BASE, now=AFTER, progress=said.append)
     assert result is not None and result.reused is None
     assert "full build: ontology/shapes.ttl changed" in said
 
 
 def test_a_live_version_without_input_digests_makes_a_full_build(first, tmp_path):
     sources, root = first
-    copy = tmp_path / "store"
-    shutil.copytree(root, copy, symlinks=True)
+    copy = root_copy(root, tmp_path)
     live = layout.live_version(copy)
     assert live is not None
     recorded = json.loads((live.directory / layout.METADATA).read_text(encoding="utf-8"))

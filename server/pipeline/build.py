@@ -348,7 +348,9 @@ def build(
                 clock.progress("  statistics: counting beside the next steps, in a process")
                 focus = incremental.to_validate(store, change) if change is not None else None
                 warnings = validate(store, prepared, clock, focus)
-                reached = incremental.reached(store, change, base_uri) if change else None
+                reached = (
+                    incremental.reached(store, change, base_uri) if change is not None else None
+                )
                 if reuse is None:
                     # A copied store was optimised by the build that made it, and a few changed
                     # keys do not need all its files rewritten (2 s on the full data).
