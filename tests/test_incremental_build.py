@@ -166,8 +166,9 @@ def test_an_incremental_build_publishes_what_a_full_build_does(first, tmp_path, 
         right.directory / layout.METADATA
     ).read_bytes()
     assert dumped(left) == dumped(right)
-    search = "SELECT * FROM sqlite_master"
-    assert table(left.search_index_path, search) == table(right.search_index_path, search)
+    for name in ("meta", "entity", "name", "word"):  # the search index's own tables
+        rows = f"SELECT * FROM {name} ORDER BY 1, 2"
+        assert table(left.search_index_path, rows) == table(right.search_index_path, rows)
 
 
 def test_an_incremental_build_makes_again_only_the_documents_a_change_reaches(first, tmp_path):

@@ -17,17 +17,23 @@ from conftest import BASE, copy_sources, ftkg, serving, wait_until
 
 pytestmark = pytest.mark.live
 
-# The build's steps, in order, as its progress lines name them.
-STEPS = [
+# The build's steps, in order, as its progress lines name them: a full build's, and those of
+# an incremental one (what a build of unchanged sources over a live version is).
+FULL_STEPS = [
     "parse",
     "generate",
     "load",
     "validate (pyshacl)",
     "validate (SPARQL)",
     "optimize",
-    "statistics",
     "dumps and search index",
+    "documents",
+    "statistics",
     "publish",
+]
+INCREMENTAL_STEPS = [step for step in FULL_STEPS if step != "optimize"]
+BUILDS = [("--full", step) for step in FULL_STEPS] + [
+    ("--if-changed", step) for step in INCREMENTAL_STEPS
 ]
 LILLE = "data/ecosystem/lille.ttl"
 
@@ -86,14 +92,17 @@ def rebuilt(tmp_path_factory):
         yield sources, store, url
 
 
-@pytest.mark.parametrize("step", STEPS)
-def test_a_build_killed_at_any_step_leaves_the_served_data_alone(rebuilt, step):
+@pytest.mark.parametrize(("kind", "step"), BUILDS, ids=[f"{k[2:]}-{s}" for k, s in BUILDS])
+def test_a_build_killed_at_any_step_leaves_the_served_data_alone(rebuilt, kind, step):
     sources, store, url = rebuilt
+    if kind == "--if-changed":
+        # A real change, so that the build is incremental rather than skipped.
+        (sources / "data" / "kill-test.trig").write_text(f"# {step}\n", encoding="utf-8")
     live_before = (store / "live").readlink()
     # Its own session: SIGKILL reaches the build and the processes writing its dumps, as
     # when a machine or a container is stopped.
     with subprocess.Popen(
-        build_command(sources, store),
+        build_command(sources, store, kind),
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
@@ -109,7 +118,7 @@ def test_a_build_killed_at_any_step_leaves_the_served_data_alone(rebuilt, step):
             pytest.fail(f"the build never reached {step!r}")
         build.wait()
     # Publishing is the last step: the build may finish it before the signal lands.
-    assert build.returncode == -signal.SIGKILL or (step == STEPS[-1] and build.returncode == 0)
+    assert build.returncode == -signal.SIGKILL or (step == "publish" and build.returncode == 0)
     live_after = (store / "live").readlink()
     # Killed before publishing: nothing moved. Killed while publishing: the link may point at
     # the new version, but only once it was complete.

@@ -347,7 +347,7 @@ def build(
                 counted = counter.submit(
                     _count_and_describe, str(snapshot), prepared.base_uri, str(staged)
                 )
-                clock.progress("  statistics: counting beside the next steps, in a process")
+                clock.progress("  counting the statistics beside the next steps, in a process")
                 focus = incremental.to_validate(store, change) if change is not None else None
                 warnings = validate(store, prepared, clock, focus)
                 reached = (
