@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 import pyoxigraph as ox
@@ -19,6 +19,9 @@ from server.version.engine import Job
 from server.version.messages import QueryRefused, ResultAborted, body_of
 from server.version.store import KnowledgeStore, StoreUnavailableError
 from server.version.workers import InProcessQueries
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def _default(name: str) -> object:
@@ -69,8 +72,21 @@ def main() -> None:
     "live version (by default their changes are applied to a copy of it: the same result, "
     "sooner).",
 )
+@click.option(
+    "--files/--no-files",
+    "export_files",
+    default=None,
+    help="Also write the documents as files, which `ftkg serve --front nginx` sends without "
+    "Python [default: when the live version has them].",
+)
 def build(
-    store: Path, base_uri: str, source: Path, keep: int, if_changed: bool, full: bool
+    store: Path,
+    base_uri: str,
+    source: Path,
+    keep: int,
+    if_changed: bool,
+    full: bool,
+    export_files: bool | None,
 ) -> None:
     """Parse, validate and load the ontology and data into a new store version, then swap it in.
 
@@ -91,6 +107,7 @@ def build(
             progress=progress,
             force=not if_changed,
             full=full,
+            export_files=export_files,
         )
     except BuildError as error:
         click.echo(f"build failed: {error}", err=True)
@@ -260,14 +277,28 @@ def _write(output: bytes) -> None:
 @click.option("--workers", type=int, default=lambda: _default("WORKERS"), help=_help("WORKERS"))
 @click.option("--threads", type=int, default=lambda: _default("THREADS"), help=_help("THREADS"))
 @click.option(
+    "--front",
+    type=click.Choice(["nginx"]),
+    default=lambda: _default("FRONT") or None,
+    help=_help("FRONT"),
+)
+@click.option(
     "--dev", is_flag=True, help="Flask's development server (one process, reloads nothing)."
 )
 def serve(
-    store: Path, base_uri: str | None, host: str, port: int, workers: int, threads: int, dev: bool
+    store: Path,
+    base_uri: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    front: str | None,
+    dev: bool,
 ) -> None:
     """Serve a store over HTTP: the live version under STORE, or any Oxigraph directory.
 
-    Production by default: Granian with WORKERS processes of THREADS threads each.
+    Production by default: Granian with WORKERS processes of THREADS threads each; with
+    ``--front nginx``, behind nginx, which sends the documents made at build itself.
     """
     from server.app import create_app
     from server.serving import run
@@ -288,11 +319,40 @@ def serve(
     except (StoreUnavailableError, ValueError) as error:
         raise click.ClickException(str(error)) from None
     if dev:
+        if front:
+            raise click.ClickException("--dev runs Flask's own server: it has no --front")
         app.run(host=host, port=port)
         return
     live_data(app).close()
+    if front == "nginx":
+        _serve_behind_nginx(app, host, port)
+        return
     # The settings as the app resolved them (paths absolute), for the worker processes.
     run(app.config, host, port)
+
+
+def _serve_behind_nginx(app: Flask, host: str, port: int) -> None:
+    """Serve behind nginx, first writing the live version's documents as files if it has none
+    (once: later builds keep writing them, see ``ftkg build --files``)."""
+    from server.front.run import FrontError, nginx_command
+    from server.front.run import run as run_front
+    from server.pipeline import files
+
+    version = layout.live_version(Path(app.config["STORE"]))
+    if version is None:
+        raise click.ClickException(
+            "--front nginx sends the documents of a store built by `ftkg build`; "
+            f"{app.config['STORE']} is not one"
+        )
+    try:
+        nginx_command()
+        if not files.exported(version.directory):
+            click.echo(f"writing the documents of {version.name} as files, for nginx", err=True)
+            written = files.export(version.directory)
+            click.echo(f"  {written:,} files", err=True)
+        run_front(app.config, app.url_map, host, port)
+    except (FrontError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
 
 
 if __name__ == "__main__":

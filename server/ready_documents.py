@@ -32,15 +32,14 @@ from server.caching import MAX_AGE, NEGOTIATED, representation_etag
 from server.cors import EXPOSED_HEADERS
 from server.entities.views import DATA_FORMATS, THING_FORMATS, THING_MAX_AGE, alternate_links
 from server.fast_path import PASS_THROUGH_HEADERS
+from server.version import layout
 from server.version.documents import inflate
 from server.version.live import LiveData
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-# An entity's path as the routes build it without percent-encoding ("commune/59350"): only
-# those are answered here, so that the addresses written into headers are the routes' own.
-PLAIN_PATH = re.compile(r"[a-z][a-z-]*/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*")
+PLAIN_PATH = re.compile(layout.PLAIN_ENTITY_PATH)
 # An address is built once per prefix with this path in place of the entity's, then the
 # entity's put in: the routes' own addresses (the same builder as url_for), at a string's cost.
 STAND_IN = "kind-of-entity/key-of-entity"
@@ -80,7 +79,7 @@ class ReadyDocuments:
         # smallest body it compresses. Of those, only gzip bodies are kept with the documents.
         self.compression = list(compression)
         self.compress_min_size = compress_min_size
-        self._addresses: dict[str, _Addresses] = {}
+        self._addresses: dict[str, Addresses] = {}
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer from the version's documents, or hand the request to the app."""
@@ -199,10 +198,10 @@ class ReadyDocuments:
             return None
         return chosen if chosen == "gzip" else False
 
-    def _addresses_at(self, script_name: str) -> _Addresses:
+    def _addresses_at(self, script_name: str) -> Addresses:
         addresses = self._addresses.get(script_name)
         if addresses is None:
-            addresses = _Addresses(self.routes.bind("localhost", script_name=script_name or "/"))
+            addresses = Addresses(self.routes.bind("localhost", script_name=script_name or "/"))
             # Behind a proxy the prefix is a request header (X-Forwarded-Prefix): kept for a
             # few prefixes, not for as many as clients care to send.
             if len(self._addresses) >= ADDRESS_PREFIXES_KEPT:
@@ -211,7 +210,7 @@ class ReadyDocuments:
         return addresses
 
 
-class _Addresses:
+class Addresses:
     """The relative addresses of an entity's page and documents, under one prefix."""
 
     def __init__(self, routes: MapAdapter) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from granian.constants import Interfaces
@@ -33,8 +34,9 @@ from granian.server import Server
 from server import settings
 
 
-def run(config: Mapping[str, Any], host: str, port: int) -> None:
-    """Serve until stopped (SIGINT / SIGTERM: workers finish their requests first)."""
+def run(config: Mapping[str, Any], host: str, port: int, uds: Path | None = None) -> None:
+    """Serve until stopped (SIGINT / SIGTERM: workers finish their requests first), on
+    ``host``:``port`` or, when given, on the Unix socket ``uds`` (behind ``server.front``)."""
     # Workers are fresh processes that build the app from the environment: hand them the
     # settings this command was given.
     for setting in settings.SETTINGS:
@@ -49,6 +51,7 @@ def run(config: Mapping[str, Any], host: str, port: int) -> None:
         port=port,
         workers=max(1, int(config["WORKERS"])),
         blocking_threads=max(1, int(config["THREADS"])),
+        uds=uds,
         backlog=2048,
         respawn_failed_workers=True,
         workers_kill_timeout=int(float(config["QUERY_TIMEOUT"])) + 5,

@@ -126,6 +126,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("ACCESS_LOG", "", "Any non-empty value: `ftkg serve` logs every request."),
     Setting(
+        "FRONT",
+        "",
+        "`nginx`: `ftkg serve` runs nginx (Debian's nginx-light) on HOST:PORT, sending the "
+        "documents made at build and entity IRIs' 303s itself, and the app behind it on a Unix "
+        "socket; empty: the app alone.",
+    ),
+    Setting(
         "RESPONSE_CACHE_MB",
         64,
         "Megabytes of finished responses each web worker keeps, keyed by data version and "

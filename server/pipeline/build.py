@@ -39,6 +39,7 @@ from server.pipeline import (
     countries,
     documents,
     dumps,
+    files,
     geography,
     incremental,
     inputs,
@@ -296,6 +297,7 @@ def build(
     dump_processes: int = 2,
     full: bool = False,
     now: datetime | None = None,
+    export_files: bool | None = None,
 ) -> BuildResult | None:
     """Build a validated store from ``source_dir`` and make it the live version of ``store_root``.
 
@@ -305,6 +307,9 @@ def build(
     When only curated files changed since the live version, its store and documents are
     reused (``server.pipeline.incremental``), unless ``full``: the result is the same.
     ``now`` is the build's time (the version's name and date), the clock's unless given.
+    ``export_files``: also write the documents as files for a front without Python
+    (``server.pipeline.files``); None: when the live version has them, so that a service
+    behind such a front keeps them from one version to the next.
     """
     started = time.monotonic()
     clock = _Clock(progress)
@@ -312,6 +317,9 @@ def build(
     base_uri = validate_base_uri(base_uri)
     source_dir = source_dir.resolve()
     live = layout.live_version(store_root)
+    previous_files = live.directory if live is not None and files.exported(live.directory) else None
+    if export_files is None:
+        export_files = previous_files is not None
     if not force and live is not None and _built_from(live, digest):
         progress(f"up to date: {live.name} was built from these very inputs")
         return None
@@ -319,9 +327,9 @@ def build(
     stamp = built_at.isoformat(timespec="seconds")
     version_name = f"{built_at:%Y%m%dT%H%M%SZ}-{digest[:12]}"
     with publish.build_lock(store_root):
-        files = [*inputs.discover(source_dir, base_uri), inputs.shapes_input(source_dir)]
-        digests = inputs.file_digests(files, source_dir)
-        planned = _reusable(store_root, base_uri, digests, files, source_dir, not full)
+        sources = [*inputs.discover(source_dir, base_uri), inputs.shapes_input(source_dir)]
+        digests = inputs.file_digests(sources, source_dir)
+        planned = _reusable(store_root, base_uri, digests, sources, source_dir, not full)
         reuse = planned if isinstance(planned, incremental.Reuse) else None
         if reuse is None:
             progress(f"full build: {planned}")
@@ -366,17 +374,21 @@ def build(
                     # A few documents: made in this process while the dumps keep the others
                     # busy, rather than after them.
                     remade = beside.submit(
-                        documents.remake,
-                        staged / layout.OXIGRAPH_DIR,
+                        _remake,
+                        staged,
                         prepared.base_uri,
                         stamp,
-                        staged,
                         reuse.version.documents_path,
                         reached,
+                        previous_files if export_files else None,
+                        export_files,
                     )
                 searchable = _dumps_and_index(staged, prepared, version_name, dump_processes, clock)
                 if remade is not None:
-                    clock.step("documents", f"made again for {len(reached or ()):,} resources")
+                    also = ", and every document written as files" if export_files else ""
+                    clock.step(
+                        "documents", f"made again for {len(reached or ()):,} resources{also}"
+                    )
                     made = remade.result()
                 else:
                     # After the dumps, not beside them: both keep every core busy, so running
@@ -391,6 +403,9 @@ def build(
                         dump_processes,
                         previous=previous,
                     )
+                    if export_files:
+                        clock.step("files", "the documents as files, for a front")
+                        files.export(staged, previous_files)
                 clock.progress(
                     f"  {documents.DOCUMENTS}: {made.documents:,} entities, "
                     f"{made.aliases:,} aliases, {made.bytes:,} bytes"
@@ -428,6 +443,24 @@ def build(
         timings=clock.done(),
         reused=reuse.version.name if reuse is not None else None,
     )
+
+
+def _remake(
+    staged: Path,
+    base_uri: str,
+    stamp: str,
+    previous_documents: Path,
+    reached: set[str],
+    previous_files: Path | None,
+    export_files: bool,
+) -> documents.Materialised:
+    """Make again the documents a change reached, then (if asked) write them all as files."""
+    made = documents.remake(
+        staged / layout.OXIGRAPH_DIR, base_uri, stamp, staged, previous_documents, reached
+    )
+    if export_files:
+        files.export(staged, previous_files)
+    return made
 
 
 def _reusable(

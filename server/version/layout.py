@@ -6,6 +6,8 @@
     {root}/versions/{version}/statistics.json  its VoID statistics
     {root}/versions/{version}/documents.sqlite every entity's data documents, made at build
     {root}/versions/{version}/dumps/        its dumps, and manifest.json, their table
+    {root}/versions/{version}/files/data/   the documents as gzip files, for a front without
+                                            Python (optional: ``server.pipeline.files``)
     {root}/versions/.staging-{version}/     a build in progress (never served)
     {root}/live -> versions/{version}       the version being served
     {root}/.build.lock                      held by the one build allowed at a time
@@ -44,6 +46,12 @@ DOCUMENTS = "documents.sqlite"
 # The tables of the materialised documents this code writes and reads.
 DOCUMENTS_SCHEMA = 3  # 2: bodies kept gzipped only; 3: each document's date and digest
 DUMPS_TABLE = "manifest.json"  # in DUMPS_DIR
+FILES_DIR = "files"
+# An entity's path as the routes write it without percent-encoding ("commune/59350"): the
+# documents made ready before Python (server.ready_documents) and written as files for a front
+# (server.pipeline.files, server.front) are those at such paths, so that every address they
+# carry is the routes' own.
+PLAIN_ENTITY_PATH = r"[a-z][a-z-]*/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*"
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,11 @@ class Version:
     def documents_path(self) -> Path:
         """Where this version's materialised entity documents live."""
         return self.directory / DOCUMENTS
+
+    @property
+    def files_path(self) -> Path:
+        """Where this version's documents are written as files, when they are."""
+        return self.directory / FILES_DIR
 
     @property
     def statistics_path(self) -> Path:
