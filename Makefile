@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 YASGUI := server/static/vendor/yasgui
 VIEWS := server/static/vendor/views
 
-.PHONY: install build serve test lint browser bench-tools bench faults fuzz
+.PHONY: install build serve test lint browser bench-tools front-tools bench faults fuzz
 
 $(BIN)/ftkg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,11 +56,20 @@ bench-tools:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; \
 	  else echo "wrk missing and not root: the benchmark smoke test will be skipped"; fi; }
 
-test: lint browser bench-tools
+# nginx, the front of `ftkg serve --front nginx` (its tests, the benchmark's variant behind it);
+# install Debian's smallest build when missing. The package's own service (port 80, where an
+# init system starts it) is not what the front uses: it runs its own nginx, configured by us.
+front-tools:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null; \
+	  else echo "nginx missing and not root: the front's tests will be skipped"; fi; }
+
+test: lint browser bench-tools front-tools
 	$(BIN)/pytest
 
 # Our server against Oxigraph server and Virtuoso on the same data (see bench/README.md).
-bench: install bench-tools
+bench: install bench-tools front-tools
 	$(BIN)/python bench/compare.py
 
 # Load with faults (see bench/README.md): 2 minutes of 32 clients, a query worker killed, a

@@ -111,7 +111,8 @@ def register_error_handlers(app: Flask, pages: Mapping[int, ErrorPage] | None = 
 
     @app.errorhandler(NotRouted)
     def handle_not_routed(error: NotRouted) -> Response:
-        allowed = ", ".join(error.valid_methods or ())
+        # Werkzeug collects them in a set: sorted, so that every process says the same.
+        allowed = ", ".join(sorted(error.valid_methods or ()))
         message = (
             f"{request.method} is not answered at {request.path}, which answers {allowed}. "
             "The service is read-only: its data changes only when a new version is built"
