@@ -201,6 +201,7 @@ def test_an_entity_iri_is_redirected_by_nginx_where_the_app_redirects_it(site, a
         ("a query string", "/data/{entity}.ttl?format=jsonld", {}),
         ("a byte range", "/data/{entity}.ttl", {"Range": "bytes=0-99"}),
         ("a page for people", "/page/{entity}", {}),
+        ("a dataset's IRI", "/id/dataset/french-tech-kg", {"Accept": "text/turtle"}),
         (
             "a SPARQL query",
             "/sparql?query=ASK%7B%7D",
@@ -222,6 +223,16 @@ def test_what_nginx_does_not_answer_is_the_apps_answer(site, what, path, headers
     assert not sent_by_nginx(ours), what
     assert (ours.status, ours.content) == (theirs.status, theirs.content), what
     assert ours.compared() == theirs.compared(), what
+
+
+def test_a_query_too_long_for_nginxs_default_buffers_reaches_the_app(site):
+    _, _, app, front = site
+    tests = " || ".join(f"1 = {n}" for n in range(2000))
+    path = "/sparql?" + urllib.parse.urlencode({"query": f"ASK {{ FILTER({tests}) }}"})
+    assert len(path) > 32 * 1024
+    ours, theirs = fetch(front, path), fetch(app, path)
+    assert ours.status == theirs.status == 200
+    assert ours.content == theirs.content
 
 
 def test_another_method_on_a_document_is_the_apps_answer(site):
