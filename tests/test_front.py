@@ -201,6 +201,8 @@ def test_an_entity_iri_is_redirected_by_nginx_where_the_app_redirects_it(site, a
         ("a query string", "/data/{entity}.ttl?format=jsonld", {}),
         ("a byte range", "/data/{entity}.ttl", {"Range": "bytes=0-99"}),
         ("a page for people", "/page/{entity}", {}),
+        ("an address with an empty segment", "/data/award//2015-french-tech-hubs--hub.ttl", {}),
+        ("an IRI with an empty segment", "/id/award//2015-french-tech-hubs--hub", {}),
         ("a dataset's IRI", "/id/dataset/french-tech-kg", {"Accept": "text/turtle"}),
         (
             "a SPARQL query",

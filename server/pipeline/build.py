@@ -322,6 +322,10 @@ def build(
         export_files = previous_files is not None
     if not force and live is not None and _built_from(live, digest):
         progress(f"up to date: {live.name} was built from these very inputs")
+        if export_files and previous_files is None:
+            with publish.build_lock(store_root):
+                written = files.export(live.directory)
+            progress(f"  its documents written as files: {written:,}")
         return None
     built_at = (now or datetime.now(UTC)).astimezone(UTC)
     stamp = built_at.isoformat(timespec="seconds")
