@@ -147,7 +147,8 @@ def test_peak_memory_behind_nginx_counts_nginx_processes(smoke: tuple[str, Any])
     memory = results["servers"]["ours-nginx"]["memory"]
     # nginx's master and at least one worker, beside the app's processes.
     assert memory["processes_at_peak"].get("nginx", 0) >= 2, memory
-    assert memory["processes_at_peak"].get("python", 0) >= 1, memory
+    # The command name of the app's processes is the interpreter's (python, python3...).
+    assert any(name.startswith("python") for name in memory["processes_at_peak"]), memory
 
 
 @needs_nginx
