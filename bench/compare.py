@@ -1,13 +1,14 @@
 """Compare our server with Oxigraph server and Virtuoso on the same data, in one run.
 
-    .venv/bin/python -m bench.compare            # full run: builds a fresh store, ~15 min
-    .venv/bin/python -m bench.compare --smoke --store var/store   # < 2 min, Oxigraph only
+    .venv/bin/python -m bench.compare            # full run: builds a fresh store, ~25 min
+    .venv/bin/python -m bench.compare --smoke --store var/store   # < 3 min, no Virtuoso
 
-Builds our store (timed) unless --store is given, loads its N-Quads dump into Oxigraph
-(`oxigraph load` + `optimize`) and Virtuoso (bulk loader), draws random parameters from the
-data, then serves each in turn on a loopback port and measures dereferencing, a query mix,
-the example queries, throughput with wrk and peak memory. Prints a markdown table of ratios
-to Oxigraph server and writes every figure to bench/results/<time>.json.
+Builds our store (timed, its documents written as files too) unless --store is given, loads
+its N-Quads dump into Oxigraph (`oxigraph load` + `optimize`) and Virtuoso (bulk loader),
+draws random parameters from the data, then serves each in turn on a loopback port (ours
+twice: alone, then behind nginx) and measures dereferencing, a query mix, the example
+queries, throughput with wrk and peak memory. Prints a markdown table of ratios to Oxigraph
+server and writes every figure to bench/results/<time>.json.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,8 @@ from bench.harness import (  # noqa: E402
     virtuoso,
     workload,
 )
+from server.pipeline import files  # noqa: E402
+from server.version import layout  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -49,6 +53,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--store", type=Path, help="a built store root: skip our (timed) build")
     parser.add_argument("--smoke", action="store_true", help="tiny run: Oxigraph and us only")
     parser.add_argument("--no-virtuoso", action="store_true", help="leave Virtuoso out")
+    parser.add_argument(
+        "--no-nginx", action="store_true", help="leave ours behind nginx (--front nginx) out"
+    )
     parser.add_argument("--seconds", type=float, help="length of each wrk run")
     parser.add_argument("--workers", type=int, help="`ftkg serve --workers` (default: its own)")
     parser.add_argument("--seed", type=int, default=20260404)
@@ -64,9 +71,11 @@ def check_tools() -> None:
 
 
 def build_ours(scratch: Path, log: Path) -> tuple[Path, dict[str, Any]]:
-    """A fresh store built by ``ftkg build`` (validation, dumps and indexes included), timed."""
+    """A fresh store built by ``ftkg build`` (validation, dumps, indexes and the documents,
+    also written as the files nginx sends: all a data version holds), timed."""
     store = scratch / "ours"
-    seconds = procs.run_logged(servers.ftkg_command("build", "--store", str(store)), log, cwd=ROOT)
+    command = servers.ftkg_command("build", "--store", str(store), "--files")
+    seconds = procs.run_logged(command, log, cwd=ROOT)
     return store, {"seconds": seconds}
 
 
@@ -82,16 +91,19 @@ GRAPH <graph/journaldesfemmes-martine-aubry-2014> {
 
 
 def rebuild_ours(store: Path, scratch: Path, log: Path) -> dict[str, Any]:
-    """``ftkg build`` again after one curated file changed: the incremental build, timed."""
+    """``ftkg build`` again after one curated file changed: the incremental build, timed,
+    writing the files of the documents it makes again as the full build did."""
     sources = scratch / "changed-sources"
     for name in ("ontology", "data", "queries"):
         shutil.copytree(ROOT / name, sources / name)
     (sources / EDITED_FILE).write_text(EDITED_TEXT, encoding="utf-8")
-    command = servers.ftkg_command("build", "--store", str(store), "--source", str(sources))
+    command = servers.ftkg_command(
+        "build", "--store", str(store), "--source", str(sources), "--files"
+    )
     seconds = procs.run_logged(command, log, cwd=ROOT)
     if "incremental build from" not in log.read_text(encoding="utf-8"):
         raise RuntimeError(f"the rebuild after a one-file change was not incremental: see {log}")
-    return {"seconds": seconds, "change": f"{EDITED_FILE} added, one statement"}
+    return {"seconds": seconds, "change": f"{EDITED_FILE} added, one statement", "files": True}
 
 
 def _split(dump: Path, directory: Path, parts: int) -> tuple[list[Path], int]:
@@ -151,31 +163,139 @@ def serve_and_measure(
     scratch: Path,
     disk: list[Path],
     engine_pid: int | None = None,
-    keep_answers: bool = False,
     reference: list[Any] | None = None,
+    afterwards: Callable[[servers.Endpoint], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Run the whole plan against one server while sampling its process tree's memory
     (and the engine's, for a service whose queries go to one).
 
-    Before any measurement, the answers to a few calls are kept (``answers``) if
-    ``keep_answers``, or compared with ``reference`` (``agreement``) when given.
+    Before any measurement, the answers to a few calls are compared with ``reference``
+    (``agreement``) when given; after the measurements, while the server still runs,
+    ``afterwards(endpoint)`` adds its figures (answers asked only then leave the first
+    requests of the measurements first).
     """
     print(f"\n== {report.TITLES[name]}", flush=True)
     compared = agreement.calls_to_compare(plan.sequential)
     out: dict[str, Any] = {}
     with launcher as launched:
         endpoint = launched[0] if isinstance(launched, tuple) else launched
-        if keep_answers or reference is not None:
-            out["answers"] = agreement.collect(endpoint, compared)
         if reference is not None:
-            out["agreement"] = agreement.compare(compared, reference, out.pop("answers"))
+            found = agreement.collect(endpoint, compared)
+            out["agreement"] = agreement.compare(compared, reference, found)
             print(f"  answers compared with ours (embedded): {out['agreement']}", flush=True)
         roots = (endpoint.pid,) if engine_pid is None else (endpoint.pid, engine_pid)
         with procs.MemorySampler(*roots) as memory:
             result = suite.run(endpoint, plan, scratch / name, log=lambda m: print(m, flush=True))
-        result["memory"] = {"peak_rss": memory.peak_rss, "peak_pss": memory.peak_pss}
+        result["memory"] = {
+            "peak_rss": memory.peak_rss,
+            "peak_pss": memory.peak_pss,
+            "processes_at_peak": memory.peak_processes,
+        }
+        print(f"  processes counted at the peak of RSS: {memory.peak_processes}", flush=True)
+        if afterwards is not None:
+            out |= afterwards(endpoint)
     result["disk_bytes"] = procs.disk_bytes(*disk)
     return result | out
+
+
+def front_files(version: Path, base: str, plan: suite.Plan) -> dict[str, int]:
+    """How many entities of the dereferencing workloads have their documents as files in
+    ``version``: nginx answers their requests, the app those of the others (documents whose
+    incoming links go past page 1, paths needing percent-encoding)."""
+    kinds = ("deref-ttl", "deref-jsonld", workload.ID_REDIRECT)
+    entities = {
+        call.target
+        for kind in kinds
+        for pool in (plan.sequential[kind], *plan.cold[kind].values())
+        for call in pool
+    }
+    prefix = base + "id/"
+    directory = version / layout.FILES_DIR
+    found = sum(
+        1 for iri in entities if (directory / files.file_name(iri[len(prefix) :], "ttl")).is_file()
+    )
+    return {"entities": len(entities), "with_files": found}
+
+
+def measure_ours(
+    args: argparse.Namespace,
+    store: Path,
+    base: str,
+    plan: suite.Plan,
+    scratch: Path,
+    results: dict[str, Any],
+    keep_answers: bool,
+) -> None:
+    """Ours alone, then ours behind nginx (``--front nginx``) on the same data version, each
+    with every measurement of the plan; then what nginx's answers agree on with the app's,
+    and the version's size on disk.
+
+    With ``keep_answers``, ours alone keeps its answers to a few calls for ours on Virtuoso.
+    """
+    logs = scratch / "logs"
+    # Our data version: the store, its dumps, search index and documents, and the documents
+    # as files when written (all that `ftkg build` publishes and `ftkg serve` reads).
+    version = (store / "live").resolve()
+    front = "--no-nginx" if args.no_nginx else servers.front_unavailable()
+    probes = agreement.front_probes(base, agreement.front_entities(plan.sequential, plan.cold))
+    alone: list[agreement.Reply] = []
+
+    def answers_of_ours(endpoint: servers.Endpoint) -> dict[str, Any]:
+        if not front:
+            alone.extend(agreement.collect_replies(endpoint, probes))
+        if not keep_answers:
+            return {}
+        # What ours on Virtuoso must answer alike.
+        return {"answers": agreement.collect(endpoint, agreement.calls_to_compare(plan.sequential))}
+
+    results["servers"][servers.OURS] = serve_and_measure(
+        servers.OURS,
+        servers.ours(store, base, logs / "ours.log", args.workers, plan.timeout),
+        plan,
+        scratch,
+        [version],
+        afterwards=answers_of_ours,
+    )
+
+    def agreement_with_ours(endpoint: servers.Endpoint) -> dict[str, Any]:
+        found = agreement.compare_replies(
+            probes, alone, agreement.collect_replies(endpoint, probes)
+        )
+        print(
+            f"  answers compared with ours alone: {found['compared']} compared, "
+            f"{found['same']} the same, {found['different']} differ {found['differ'] or ''}",
+            flush=True,
+        )
+        return {"agreement": found}
+
+    if front:
+        results["skipped"][servers.OURS_NGINX] = front
+        print(f"\n== {report.TITLES[servers.OURS_NGINX]}: skipped ({front})", flush=True)
+    else:
+        try:
+            results["servers"][servers.OURS_NGINX] = serve_and_measure(
+                servers.OURS_NGINX,
+                servers.ours(
+                    store, base, logs / "ours-nginx.log", args.workers, plan.timeout, front=True
+                ),
+                plan,
+                scratch,
+                [version],
+                afterwards=agreement_with_ours,
+            )
+            results["front_files"] = front_files(version, base, plan)
+        except (RuntimeError, OSError) as error:
+            # A failing front must not cost the figures already measured for the others.
+            results["skipped"][servers.OURS_NGINX] = f"failed: {str(error)[:500]}"
+    # Measured once both ran: the same version for both, whose files ours behind nginx may
+    # have written at its start (a store built without --files).
+    sizes = {"disk_bytes": procs.disk_bytes(version)}
+    if (version / layout.FILES_DIR).is_dir():
+        results["files"] = procs.file_summary(version / layout.FILES_DIR)
+        sizes["files_bytes"] = results["files"]["allocated_bytes"]
+    for name in (servers.OURS, servers.OURS_NGINX):
+        if name in results["servers"]:
+            results["servers"][name] |= sizes
 
 
 def measure_virtuoso(
@@ -285,18 +405,8 @@ def main(argv: list[str] | None = None) -> int:
             scratch,
             [scratch / "oxigraph"],
         )
-        # Our data version: the store, its dumps and search index (all that `ftkg build`
-        # publishes and `ftkg serve` reads).
+        measure_ours(args, store, base, plan, scratch, results, keep_answers=not reason)
         version = (store / "live").resolve()
-        results["servers"][servers.OURS] = serve_and_measure(
-            servers.OURS,
-            servers.ours(store, base, logs / "ours.log", args.workers, plan.timeout),
-            plan,
-            scratch,
-            [version],
-            # What ours on Virtuoso must answer alike.
-            keep_answers=not reason,
-        )
         if reason:
             results["skipped"][servers.VIRTUOSO] = reason
         else:

@@ -156,13 +156,27 @@ def tree_memory(root: int) -> tuple[int, int]:
     return rss * 1024, pss * 1024
 
 
+def tree_commands(*roots: int) -> dict[str, int]:
+    """How many processes of each command name the process trees of ``roots`` hold now."""
+    counts: dict[str, int] = {}
+    for pid in (pid for root in roots for pid in tree_pids(root)):
+        try:
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            continue  # exited since the tree was read
+        counts[name] = counts.get(name, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 class MemorySampler:
     """Samples the memory of one or more process trees (summed) in a background thread;
-    keeps the peaks."""
+    keeps the peaks, and which processes the trees held at the peak of RSS (so a reader can
+    check that every process of a server was counted: nginx's workers, the app's)."""
 
     def __init__(self, *roots: int, interval: float = 0.25) -> None:
         self.roots, self.interval = roots, interval
         self.peak_rss = self.peak_pss = 0
+        self.peak_processes: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -170,6 +184,8 @@ class MemorySampler:
         while not self._stop.is_set():
             trees = [tree_memory(root) for root in self.roots]
             rss, pss = sum(t[0] for t in trees), sum(t[1] for t in trees)
+            if rss > self.peak_rss:
+                self.peak_processes = tree_commands(*self.roots)
             self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
             self._stop.wait(self.interval)
 
@@ -199,3 +215,18 @@ def disk_bytes(*paths: Path) -> int:
             if file.is_file() and not file.is_symlink():
                 total += file.stat().st_blocks * 512
     return total
+
+
+def file_summary(directory: Path) -> dict[str, int]:
+    """How many files ``directory`` holds, their bytes, and the blocks allocated to them
+    (a small file takes a whole block: many small files take far more than their bytes)."""
+    count = size = allocated = 0
+    for file in directory.rglob("*"):
+        if file.is_file() and not file.is_symlink():
+            stat = file.stat()
+            count, size, allocated = (
+                count + 1,
+                size + stat.st_size,
+                allocated + stat.st_blocks * 512,
+            )
+    return {"count": count, "bytes": size, "allocated_bytes": allocated}

@@ -5,16 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bench.harness.servers import OURS, OURS_ON_VIRTUOSO, OXIGRAPH, VIRTUOSO
-from bench.harness.workload import FULL_MIX
+from bench.harness.servers import OURS, OURS_NGINX, OURS_ON_VIRTUOSO, OXIGRAPH, VIRTUOSO
+from bench.harness.workload import FULL_MIX, ID_REDIRECT
 
 TITLES = {
     OURS: "ftkg (ours)",
+    OURS_NGINX: "ftkg behind nginx",
     OXIGRAPH: "Oxigraph server",
     VIRTUOSO: "Virtuoso",
     OURS_ON_VIRTUOSO: "ftkg on Virtuoso",
 }
-ORDER = (OURS, OXIGRAPH, VIRTUOSO, OURS_ON_VIRTUOSO)
+ORDER = (OURS, OURS_NGINX, OXIGRAPH, VIRTUOSO, OURS_ON_VIRTUOSO)
+# The throughput targets of issue 18, on first requests: (label, workload, least ratio to
+# Oxigraph server).
+TARGETS = (
+    ("`/id/` 303 (Turtle)", ID_REDIRECT, 1.0),
+    ("`/data/` Turtle", "deref-ttl", 1.0),
+    ("`/data/` JSON-LD", "deref-jsonld", 1.0),
+    ("lookup mix", "lookup-mix", 0.5),
+)
 Results = dict[str, Any]
 Getter = Callable[[Results], tuple[float, str] | None]
 
@@ -100,6 +109,7 @@ def rows(results: Results) -> list[tuple[str, Getter]]:
         ("peak memory, process tree RSS MB", _field("memory", "peak_rss", scale=1e-6)),
         ("peak memory, process tree PSS MB", _field("memory", "peak_pss", scale=1e-6)),
         ("size on disk of a data version, MB", _field("disk_bytes", scale=1e-6)),
+        ("of which the documents as files (for nginx), MB", _field("files_bytes", scale=1e-6)),
         ("errors (non-200, connection), all phases", _field("errors")),
         ("timeouts (60 s; 3 s in --smoke), all phases", _field("timeouts")),
         ("wrk client CPU, max % of a core", _field("max_wrk_cpu_share", scale=100)),
@@ -139,15 +149,83 @@ def _analytics_row(label: str) -> bool:
     ) or label.startswith(("errors", "timeouts"))
 
 
+def _targets(results: Results) -> list[str]:
+    """The targets of issue 18 on first requests (cold wrk runs): Oxigraph server's req/s,
+    and ours alone and ours behind nginx, each with its ratio to it."""
+    measured = results["servers"]
+    ours = [name for name in (OURS, OURS_NGINX) if name in measured]
+    lines = [
+        "| first requests, req/s | Oxigraph server | "
+        + " | ".join(TITLES[name] for name in ours)
+        + " | target |",
+        "| --- | --- |" + " --- |" * len(ours) + " --- |",
+    ]
+    connections = [run for run in results["plan"]["runs"] if run.endswith("cold")]
+    for label, workload, least in TARGETS:
+        for run in connections:
+            get = _rps(workload, run)
+            base = get(measured.get(OXIGRAPH, {}))
+            cells = [base[1] if base else "–"]
+            for name in ours:
+                figure = get(measured[name])
+                if figure is None:
+                    cells.append("–")
+                elif base is None or not base[0]:
+                    cells.append(figure[1])
+                else:
+                    cells.append(f"{figure[1]} ({figure[0] / base[0]:.2f}x)")
+            clients = run.split()[0]
+            lines.append(f"| {label} @{clients} | " + " | ".join(cells) + f" | ≥ {least:.1f}x |")
+    return lines
+
+
+def _front_notes(results: Results) -> list[str]:
+    """What ours behind nginx agreed on with ours alone, and how much of the dereferencing
+    nginx could answer itself."""
+    notes = []
+    agreed = results["servers"].get(OURS_NGINX, {}).get("agreement")
+    if agreed:
+        notes += [
+            "",
+            f"Answers of ours behind nginx compared with ours alone (documents and `/id/` 303s, "
+            f"with and without gzip): {agreed['compared']} compared, {agreed['same']} the same, "
+            f"{agreed['different']} differ"
+            + (f" ({', '.join(agreed['differ'])})." if agreed["differ"] else "."),
+        ]
+    written = results.get("files")
+    if written:
+        notes.append(
+            f"The documents as files: {written['count']:,} files, "
+            f"{written['bytes'] / 1e6:,.0f} MB of content in "
+            f"{written['allocated_bytes'] / 1e6:,.0f} MB of allocated blocks (the size on disk "
+            "counts blocks, as `du` does)."
+        )
+    covered = results.get("front_files")
+    if covered:
+        notes.append(
+            f"Entities of the dereferencing workloads with their documents as files (sent by "
+            f"nginx; the app answers the others): {covered['with_files']:,} of "
+            f"{covered['entities']:,}."
+        )
+    return notes
+
+
 def markdown(results: Results) -> str:
     """The comparison table, each cell ``figure (ratio to Oxigraph server)``; when our
     service also ran on Virtuoso, a second table with ratios to Virtuoso alone."""
     servers = [name for name in ORDER if name in results["servers"]]
-    lines = _table(results, servers, OXIGRAPH)
+    lines = [
+        "Targets of issue 18 (first requests, ratios to Oxigraph server in this run):",
+        "",
+        *_targets(results),
+        "",
+        *_table(results, servers, OXIGRAPH),
+    ]
     notes = [
         "",
         "Ratios are server / Oxigraph server: above 1 is better for req/s and triples/s, "
         "below 1 is better for ms, s and MB.",
+        *_front_notes(results),
     ]
     if OURS_ON_VIRTUOSO in results["servers"]:
         agreed = results["servers"][OURS_ON_VIRTUOSO].get("agreement", {})
@@ -168,7 +246,12 @@ def markdown(results: Results) -> str:
         notes += [
             "",
             f"One-file rebuild ({rebuild['change']}): {rebuild['seconds']:.1f} s, "
-            f"{rebuild['seconds'] / rebuild['full_seconds']:.2f}x our full build.",
+            f"{rebuild['seconds'] / rebuild['full_seconds']:.2f}x our full build"
+            + (
+                " (both write the documents as files too, `--files`)."
+                if rebuild.get("files")
+                else "."
+            ),
         ]
     notes += [f"Skipped {name}: {reason}" for name, reason in results.get("skipped", {}).items()]
     return "\n".join(lines + notes)

@@ -1,4 +1,5 @@
-"""The servers compared: ours (``ftkg serve``), Oxigraph server and Virtuoso.
+"""The servers compared: ours (``ftkg serve``, alone or behind nginx), Oxigraph server and
+Virtuoso.
 
 Each launcher is a context manager yielding a running :class:`Endpoint` bound to a free
 loopback port, and killing the server's whole process group on exit.
@@ -20,6 +21,10 @@ from bench.harness.workload import DEREF_FORMATS, ID_REDIRECT, SPARQL_JSON, Call
 OURS, OXIGRAPH, VIRTUOSO = "ours", "oxigraph", "virtuoso"
 # Our service with its queries sent to the benchmark's Virtuoso (KG_SPARQL_ENDPOINT).
 OURS_ON_VIRTUOSO = "ours-virtuoso"
+# Our service behind nginx (``ftkg serve --front nginx``): nginx sends the documents made at
+# build and the entity IRIs' 303s, the app answers the rest.
+OURS_NGINX = "ours-nginx"
+FRONT = "nginx"
 # Longer query strings go in a form POST, as YASGUI does: Oxigraph server refuses request
 # heads over 8 kB, and a long URL is not how clients send long queries anyway.
 MAX_GET_URL = 4000
@@ -96,6 +101,18 @@ def supports_workers() -> bool:
     return "--workers" in result.stdout
 
 
+def front_unavailable() -> str | None:
+    """None when ``ftkg serve --front nginx`` can run here, else why not (how to install)."""
+    # Imported here: the harness needs no part of the server unless nginx is measured.
+    from server.front.run import FrontError, nginx_command
+
+    try:
+        nginx_command()
+    except FrontError as error:
+        return str(error)
+    return None
+
+
 @contextmanager
 def ours(
     store: Path,
@@ -104,9 +121,12 @@ def ours(
     workers: int | None,
     query_timeout: float,
     sparql_endpoint: str = "",
+    front: bool = False,
 ) -> Iterator[Endpoint]:
     """``ftkg serve`` on ``store`` (a built store root); with ``sparql_endpoint``, its
-    queries go to that engine instead of the embedded store (``KG_SPARQL_ENDPOINT``).
+    queries go to that engine instead of the embedded store (``KG_SPARQL_ENDPOINT``); with
+    ``front``, behind nginx (``--front nginx``), which first writes the live version's
+    documents as files if the build did not.
 
     Its query deadline is the client's patience: a query the client gave up on is stopped
     then, instead of holding a query worker and a core for the default 30 s.
@@ -117,13 +137,17 @@ def ours(
     )
     if workers and supports_workers():
         command += ["--workers", str(workers)]
+    if front:
+        command += ["--front", FRONT]
     # The peers have no rate limits: ours are off too, or the load would mostly measure 429s.
     settings = {"KG_QUERY_TIMEOUT": str(query_timeout), **UNLIMITED}
     if sparql_endpoint:
         settings["KG_SPARQL_ENDPOINT"] = sparql_endpoint
-    name = OURS_ON_VIRTUOSO if sparql_endpoint else OURS
+    name = OURS_ON_VIRTUOSO if sparql_endpoint else OURS_NGINX if front else OURS
+    # Writing some 250,000 files before it listens takes ~10 s, longer on a busy machine.
+    ready = 600 if front else 120
     with procs.process_group(command, log, env=settings) as process:
-        procs.wait_http(f"http://{procs.LOOPBACK}:{port}/health/ready", process, log)
+        procs.wait_http(f"http://{procs.LOOPBACK}:{port}/health/ready", process, log, ready)
         yield Endpoint(name, port, "/sparql", base, process.pid, native_pages=True)
 
 
