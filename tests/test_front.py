@@ -8,16 +8,29 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import os
 import random
 import re
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 import urllib.parse
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import BASE, copy_sources, ftkg, serving, wait_until
+from conftest import (
+    BASE,
+    UNLIMITED,
+    copy_sources,
+    free_port,
+    ftkg,
+    serving,
+    wait_until,
+    wait_until_up,
+)
 from werkzeug.http import http_date
 
 from server.front import nginx
@@ -290,3 +303,92 @@ def test_a_new_version_is_sent_by_nginx_once_it_is_live(site):
 
     answer = wait_until(renamed, what="the new version's document sent by nginx")
     assert sent_by_nginx(answer)
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    for child in children(pid):
+        found |= {child, *descendants(child)}
+    return found
+
+
+def command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@pytest.fixture
+def front_process(site, tmp_path):
+    """``ftkg serve --front nginx`` as its own process: (process, URL, nginx master's pid)."""
+    _, store, _, _ = site
+    port = free_port()
+    env = {**os.environ, **{f"KG_{k}": v for k, v in UNLIMITED.items()}, "KG_WORKERS": "1"}
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "serve",
+                "--store",
+                str(store),
+                "--port",
+                str(port),
+                "--front",
+                "nginx",
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_up(url + "health/ready", process, log)
+        master = next(p for p in children(process.pid) if "nginx: master" in command(p))
+        yield process, url, master
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_stopping_the_service_stops_nginx_and_the_app_with_it(front_process):
+    process, _, master = front_process
+    family = descendants(process.pid)
+    assert master in family
+    process.terminate()
+    assert process.wait(timeout=30) == 0
+    wait_until(
+        lambda: not [p for p in family if Path(f"/proc/{p}").exists() and command(p)],
+        what="every process of the service gone",
+    )
+
+
+def test_nginx_dying_stops_the_service_with_a_failure_and_leaves_nothing_listening(
+    front_process, tmp_path
+):
+    process, _, master = front_process
+    family = descendants(process.pid) - {master}
+    os.kill(master, signal.SIGKILL)
+    assert process.wait(timeout=30) == 1
+    wait_until(
+        lambda: not [p for p in family if Path(f"/proc/{p}").exists() and command(p)],
+        what="the app's processes and nginx's workers gone",
+    )
+    assert "nginx exited" in (tmp_path / "serve.log").read_text()

@@ -8,6 +8,7 @@ the other is stopped too.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -75,9 +76,13 @@ def run(config: Mapping[str, Any], routes: Map, host: str, port: int) -> None:
         checked = subprocess.run([*base, "-t", "-q"], capture_output=True, text=True, check=False)
         if checked.returncode != 0:
             raise FrontError(f"nginx refused its configuration: {checked.stderr.strip()}")
-        stopping = threading.Event()
-        with subprocess.Popen(base) as front:
-            threading.Thread(target=_stop_when_gone, args=(front, stopping), daemon=True).start()
+        stopping, died = threading.Event(), threading.Event()
+        # In a process group of its own, so that its workers can be found and stopped even
+        # if its master is killed first (they outlive it, still listening).
+        with subprocess.Popen(base, start_new_session=True) as front:
+            threading.Thread(
+                target=_stop_when_gone, args=(front, stopping, died), daemon=True
+            ).start()
             try:
                 # The app trusts the one proxy in front of it (the X-Forwarded-* nginx sets).
                 serving.run({**config, "PROXIES": 1}, host, port, uds=socket)
@@ -85,16 +90,23 @@ def run(config: Mapping[str, Any], routes: Map, host: str, port: int) -> None:
                 stopping.set()
                 if front.poll() is None:
                     front.send_signal(signal.SIGQUIT)  # graceful: requests in flight finish
-                    try:
+                    with contextlib.suppress(subprocess.TimeoutExpired):
                         front.wait(STOP_SECONDS)
-                    except subprocess.TimeoutExpired:
-                        front.kill()
+                # Whatever is left of it (workers of a master that was killed, or slow to go).
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(front.pid, signal.SIGKILL)
+        if died.is_set():
+            # A failure for whoever supervises the service (systemd's Restart=on-failure).
+            raise FrontError(f"nginx exited (status {front.returncode}): the service stopped")
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
 
 
-def _stop_when_gone(front: subprocess.Popen[bytes], stopping: threading.Event) -> None:
+def _stop_when_gone(
+    front: subprocess.Popen[bytes], stopping: threading.Event, died: threading.Event
+) -> None:
     """Stop this command (and so the app) when nginx exits on its own."""
     front.wait()
     if not stopping.is_set():
+        died.set()
         os.kill(os.getpid(), signal.SIGTERM)
