@@ -74,6 +74,12 @@ def test_a_path_nginx_would_have_to_quote_is_refused_with_what_to_do(routes, tmp
         written(routes, tmp_path, files=tmp_path / "my files")
 
 
+def test_an_address_nginx_cannot_listen_on_is_refused(routes, tmp_path):
+    assert "listen [::1]:8000 backlog=2048;" in written(routes, tmp_path, listen="[::1]:8000")
+    with pytest.raises(ValueError, match="host name or address and a port"):
+        written(routes, tmp_path, listen="0.0.0.0:80; include /etc/passwd")
+
+
 def test_nginx_missing_everywhere_is_an_error_that_says_what_to_install(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda _name: None)
     monkeypatch.setattr(os, "access", lambda _path, _mode: False)

@@ -55,6 +55,7 @@ SENT = (negotiation.TURTLE, negotiation.JSON_LD, negotiation.N_TRIPLES)
 # is escaped), and what a path written unquoted may hold.
 SAFE = re.compile(r"[A-Za-z0-9 !\"#%&'()*+,./:;<=>?@\[\]^_`|~-]*")
 SAFE_PATH = re.compile(r"/[A-Za-z0-9_.+/-]*")
+LISTEN = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]+")
 
 
 def accept_values() -> list[str]:
@@ -150,7 +151,7 @@ def config(
         runtime=_path(runtime),
         access_log=_path(Path(access_log)) if access_log else "off",
         socket=_path(socket),
-        listen=listen,
+        listen=_address(listen),
         read_timeout=read_timeout,
         files=_path(files),
         probe=PROBE,
@@ -194,6 +195,12 @@ def _checked(value: str) -> str:
     if SAFE.fullmatch(value) is None:
         raise ValueError(f"{value!r} cannot be written into nginx's configuration as it is")
     return value
+
+
+def _address(listen: str) -> str:
+    if LISTEN.fullmatch(listen) is None:
+        raise ValueError(f"{listen!r}: nginx listens on a host name or address and a port")
+    return listen
 
 
 def _path(path: Path) -> str:

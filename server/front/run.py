@@ -58,7 +58,8 @@ def run(config: Mapping[str, Any], routes: Map, host: str, port: int) -> None:
         socket = runtime / SOCKET
         text = nginx.config(
             routes,
-            listen=f"{host}:{port}",
+            # An IPv6 address is written in brackets (nginx's listen, like a URL's authority).
+            listen=f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             socket=socket,
             # Through the live symlink, which nginx resolves on each request: a new version
             # is sent as soon as it is published.
