@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.parse
 from datetime import datetime
 from pathlib import Path
@@ -392,3 +393,40 @@ def test_nginx_dying_stops_the_service_with_a_failure_and_leaves_nothing_listeni
         what="the app's processes and nginx's workers gone",
     )
     assert "nginx exited" in (tmp_path / "serve.log").read_text()
+
+
+def test_nginx_takes_no_request_before_the_app_can_answer_it(site, tmp_path):
+    _, store, _, _ = site
+    port = free_port()
+    env = {**os.environ, **{f"KG_{k}": v for k, v in UNLIMITED.items()}, "KG_WORKERS": "1"}
+    statuses = []
+    with (tmp_path / "serve.log").open("w") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "serve",
+                "--store",
+                str(store),
+                "--port",
+                str(port),
+                "--front",
+                "nginx",
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        # Until the app is ready the port is closed, as with the app alone: never a 502.
+        while 200 not in statuses:
+            assert process.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                statuses.append(fetch(f"http://127.0.0.1:{port}/", "/health/ready").status)
+            except OSError:
+                time.sleep(0.005)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert set(statuses) == {200}
