@@ -129,6 +129,21 @@ def test_a_triple_outside_any_graph_is_refused_with_file_and_line(sources, store
     assert "outside any GRAPH block" in result.stderr
 
 
+def test_an_entity_iri_with_an_empty_kind_or_key_is_refused_with_file_and_line(sources, store):
+    target = sources / "data" / "editorial.trig"
+    text = target.read_text(encoding="utf-8")
+    lines = text.count("\n")
+    target.write_text(
+        text + "\nGRAPH <graph/ftkg-editors> {\n"
+        "  <id/award//2016-hubs> <ontology#endStatus> <id/label-status/superseded> .\n}\n",
+        encoding="utf-8",
+    )
+    result = build(sources, store)
+    assert result.returncode == 1
+    assert f"data/editorial.trig:{lines + 3}:" in result.stderr
+    assert f"<{BASE}id/award//2016-hubs> names no entity" in result.stderr
+
+
 def test_a_failed_build_leaves_no_staging_directory(sources, store):
     (sources / "data" / "broken.trig").write_text("GRAPH <g> { <a> <b> ", encoding="utf-8")
     assert build(sources, store).returncode == 1

@@ -196,6 +196,7 @@ def _parse_one(item: InputFile, base_uri: str, root: Path) -> Iterator[ox.Quad]:
                 blank(parsed.object),
                 blank(parsed.graph_name),
             )
+            _refuse_malformed_entity_iris(quad, item, name, base_uri)
             if item.graph is not None:
                 yield ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(item.graph))
             elif isinstance(quad.graph_name, ox.DefaultGraph):
@@ -214,6 +215,28 @@ def _parse_one(item: InputFile, base_uri: str, root: Path) -> Iterator[ox.Quad]:
         raise BuildError(f"{name}:{line}{column}: syntax error: {error.msg}") from None
     except OSError as error:
         raise BuildError(f"{name}: cannot read: {error.strerror or error}") from None
+
+
+def _refuse_malformed_entity_iris(quad: ox.Quad, item: InputFile, name: str, base: str) -> None:
+    """A build error for an IRI under ``{base}id/`` that names no entity.
+
+    DESIGN.md's URL space names an entity ``/id/{kind}/{key}``: an empty kind or key (``id//x``,
+    ``id/award//x``, ``id/award/``) is a typo or a generator's missing variable, and the IRI
+    would be dereferenceable by no route while the statement about it looked valid to every
+    shape (it has no type, so no shape targets it).
+    """
+    prefix = base + "id/"
+    for term in (quad.subject, quad.object, quad.graph_name):
+        if not isinstance(term, ox.NamedNode) or not term.value.startswith(prefix):
+            continue
+        segments = term.value[len(prefix) :].split("/")
+        if len(segments) >= 2 and all(segments):
+            continue
+        line = locate_line(item.path, term.value, base)
+        raise BuildError(
+            f"{name}:{line}: <{term.value}> names no entity: an entity's IRI is "
+            f"{prefix}{{kind}}/{{key}}, with neither part empty"
+        )
 
 
 def locate_line(path: Path, iri: str, base_uri: str) -> int | str:
