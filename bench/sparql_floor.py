@@ -48,7 +48,7 @@ CONNECTIONS = (8, 32)
 # Requests per run that wrk cycles through (a smoke run's 1 s needs far fewer).
 POOL = 30_000
 SMOKE_POOL = 3_000
-# What ``ftkg serve`` runs with here: the benchmark's settings, and no response cache.
+# What ``ftkg serve`` runs with here besides the benchmark's settings: no response cache.
 OURS_SETTINGS = {"KG_RESPONSE_CACHE_MB": "0"}
 TIMEOUT = 30.0
 
@@ -145,7 +145,9 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for key in results[servers.OXIGRAPH]:
-        ours, low, peer = (results[name][key]["rps"] for name in (servers.OURS, FLOOR, "oxigraph"))
+        ours, low, peer = (
+            results[name][key]["rps"] for name in (servers.OURS, FLOOR, servers.OXIGRAPH)
+        )
         lines.append(
             f"| {key.replace('@', ' @ ')} | {ours:,.0f} | {low:,.0f} | {peer:,.0f} "
             f"| {ours / peer:.2f}x | {low / peer:.2f}x | {ours / low:.2f}x |"
@@ -163,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     if version is None:
         print(f"no live version under {store}: run `ftkg build` first", file=sys.stderr)
         return 2
-    base = json.loads((version.directory / "build.json").read_text(encoding="utf-8"))["base_uri"]
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    metadata = version.directory / layout.METADATA
+    base = json.loads(metadata.read_text(encoding="utf-8"))["base_uri"]
     sample = workload.draw_sample(version.oxigraph_path, base, args.seed)
     if args.smoke:
         runs = plan(sample, args.seed, ("lookup-mix",), (8,), SMOKE_POOL)
@@ -179,10 +183,9 @@ def main(argv: list[str] | None = None) -> int:
             ),
             FLOOR: lambda: floor(version.oxigraph_path, base, args.workers, scratch / "floor.log"),
             servers.OURS: lambda: servers.ours(
-                store, base, scratch / "ours.log", args.workers, TIMEOUT
+                store, base, scratch / "ours.log", args.workers, TIMEOUT, settings=OURS_SETTINGS
             ),
         }
-        os.environ.update(OURS_SETTINGS)  # read by ``ftkg serve`` alone: the peers ignore it
         for name, launch in launchers.items():
             print(f"{name} ...", flush=True)
             with launch() as endpoint:
@@ -191,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     if args.out:
         record = {
-            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "started": started,
             "command": " ".join(sys.argv),
             "version": version.name,
             "servers": results,

@@ -122,11 +122,12 @@ def ours(
     query_timeout: float,
     sparql_endpoint: str = "",
     front: bool = False,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Endpoint]:
     """``ftkg serve`` on ``store`` (a built store root); with ``sparql_endpoint``, its
     queries go to that engine instead of the embedded store (``KG_SPARQL_ENDPOINT``); with
     ``front``, behind nginx (``--front nginx``), which first writes the live version's
-    documents as files if the build did not.
+    documents as files if the build did not; ``settings``, more ``KG_*`` variables.
 
     Its query deadline is the client's patience: a query the client gave up on is stopped
     then, instead of holding a query worker and a core for the default 30 s.
@@ -140,13 +141,13 @@ def ours(
     if front:
         command += ["--front", FRONT]
     # The peers have no rate limits: ours are off too, or the load would mostly measure 429s.
-    settings = {"KG_QUERY_TIMEOUT": str(query_timeout), **UNLIMITED}
+    environment = {"KG_QUERY_TIMEOUT": str(query_timeout), **UNLIMITED, **(settings or {})}
     if sparql_endpoint:
-        settings["KG_SPARQL_ENDPOINT"] = sparql_endpoint
+        environment["KG_SPARQL_ENDPOINT"] = sparql_endpoint
     name = OURS_ON_VIRTUOSO if sparql_endpoint else OURS_NGINX if front else OURS
     # Writing some 250,000 files before it listens takes ~10 s, longer on a busy machine.
     ready = 600 if front else 120
-    with procs.process_group(command, log, env=settings) as process:
+    with procs.process_group(command, log, env=environment) as process:
         procs.wait_http(f"http://{procs.LOOPBACK}:{port}/health/ready", process, log, ready)
         yield Endpoint(name, port, "/sparql", base, process.pid, native_pages=True)
 
