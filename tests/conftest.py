@@ -207,6 +207,30 @@ def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def small_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Sources with the small geography (``copy_sources``) and a store root built from them
+    by ``ftkg build --base-uri BASE``, once per session: never served or changed itself, only
+    copied by ``small_store`` for each test that needs one."""
+    root = tmp_path_factory.mktemp("small-build")
+    sources = copy_sources(root / "src")
+    store = root / "store"
+    result = ftkg("build", "--store", str(store), "--base-uri", BASE, "--source", str(sources))
+    assert result.returncode == 0, result.stderr
+    return sources, store
+
+
+def small_store(template: tuple[Path, Path], destination: Path) -> tuple[Path, Path]:
+    """A copy of ``small_build``'s sources and store root under ``destination``: (sources,
+    store). The same as building them there: the live link is relative and a version records
+    its inputs by path from the sources' root. A copy takes well under a second, a build about
+    twelve."""
+    sources, store = template
+    shutil.copytree(sources, destination / "src")
+    shutil.copytree(store, destination / "store", symlinks=True)
+    return destination / "src", destination / "store"
+
+
 @contextmanager
 def serving(
     store: Path | None,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, small_store
 
 from server.front.run import FrontError, nginx_command
 
@@ -31,17 +31,16 @@ needs_nginx = pytest.mark.skipif(not NGINX, reason="nginx is not installed (ngin
 
 
 @pytest.fixture(scope="module")
-def smoke(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any]:
-    """One smoke run: its printed output and its results file."""
+def smoke(
+    small_build: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Any]:
+    """One smoke run, on the small geography (the pools wrap around): its printed output and
+    its results file."""
     if shutil.which("wrk") is None:
         pytest.skip("wrk is not installed (apt-get install wrk, or make bench-tools)")
     scratch = tmp_path_factory.mktemp("bench-smoke")
-    store = built_store
-    if NGINX:
-        # Ours behind nginx writes the live version's documents as files at its start: into a
-        # copy, so the session's store stays as built for the other tests.
-        store = scratch / "store"
-        shutil.copytree(built_store, store, symlinks=True)
+    # A copy: ours behind nginx writes the live version's documents as files at its start.
+    _, store = small_store(small_build, scratch)
     out = scratch / "results.json"
     result = subprocess.run(
         [sys.executable, "bench/compare.py", "--smoke", "--store", str(store), "--out", str(out)],

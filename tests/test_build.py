@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import BASE, copy_sources, ftkg
+from conftest import BASE, copy_sources, ftkg, small_store
 
 # The thirteen Capitales of 3 April 2019: a count every complete build must give.
 COUNT_AWARDS = (
@@ -36,10 +36,10 @@ def sources(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path: Path, sources: Path) -> Path:
-    root = tmp_path / "store"
-    result = build(sources, root)
-    assert result.returncode == 0, result.stderr
+def store(tmp_path: Path, small_build: tuple[Path, Path]) -> Path:
+    """A store root as ``build(sources, root)`` leaves it: a copy of the session's build of
+    the same sources."""
+    _, root = small_store(small_build, tmp_path / "built")
     return root
 
 

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 import schemathesis
-from conftest import BASE, PROJECT_ROOT, copy_sources, ftkg, serving
+from conftest import PROJECT_ROOT, serving, small_store
 from fuzzing import (
     EXAMPLES,
     MAX_TARGET,
@@ -95,14 +95,13 @@ def _bytes(value: str | bytes) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzServer]:
+def fuzz_server(
+    tmp_path_factory: pytest.TempPathFactory, small_build: tuple[Path, Path]
+) -> Iterator[FuzzServer]:
     """A small store (the repository's data, a cut of the geography) served by ``ftkg serve``
     for this module alone: what the fuzzing does cannot disturb the other live tests."""
     work = tmp_path_factory.mktemp("fuzz")
-    sources = copy_sources(work / "sources")
-    store = work / "store"
-    built = ftkg("build", "--store", str(store), "--base-uri", BASE, "--source", str(sources))
-    assert built.returncode == 0, built.stderr
+    _, store = small_store(small_build, work)
     logs = work / "logs"
     logs.mkdir()
     settings_ = {"WORKERS": "1", "QUERY_WORKERS": "2", "QUERY_TIMEOUT": "20"}

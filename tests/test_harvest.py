@@ -19,7 +19,7 @@ import pyoxigraph as ox
 import pyshacl
 import pytest
 import rdflib
-from conftest import BASE, copy_sources, ftkg, serving
+from conftest import BASE, ftkg, serving, small_store
 from flask.testing import FlaskClient
 from protego import Protego
 
@@ -681,13 +681,9 @@ def test_stable_dumps_stay_fresh_no_longer_than_the_catalogue_and_are_never_immu
 
 
 @pytest.fixture(scope="module")
-def rebuilt_store(tmp_path_factory):
+def rebuilt_store(tmp_path_factory, small_build):
     """A store built twice from sources that differ in one label: (store, the sources)."""
-    root = tmp_path_factory.mktemp("rebuilt")
-    sources = copy_sources(root / "src")
-    store = root / "store"
-    result = ftkg("build", "--store", str(store), "--base-uri", BASE, "--source", str(sources))
-    assert result.returncode == 0, result.stderr
+    sources, store = small_store(small_build, tmp_path_factory.mktemp("rebuilt"))
     return store, sources
 
 

@@ -13,7 +13,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from conftest import BASE, copy_sources, ftkg, serving, wait_until
+from conftest import BASE, ftkg, serving, small_store, wait_until
 
 pytestmark = pytest.mark.live
 
@@ -81,13 +81,10 @@ def complete_versions(store: Path) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def rebuilt(tmp_path_factory):
+def rebuilt(tmp_path_factory, small_build):
     """A built store and ``ftkg serve`` on it: (sources, store, url)."""
     root = tmp_path_factory.mktemp("live-updates")
-    sources = copy_sources(root / "src")
-    store = root / "store"
-    result = ftkg(*build_command(sources, store)[3:])
-    assert result.returncode == 0, result.stderr
+    sources, store = small_store(small_build, root)
     with serving(store, root, WORKERS="1", RESULT_LIMIT="0") as url:
         yield sources, store, url
 

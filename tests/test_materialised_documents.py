@@ -17,7 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import BASE, copy_sources, ftkg, wait_until
+from conftest import BASE, small_store, wait_until
 from rdflib.compare import isomorphic
 
 from server import negotiation
@@ -34,13 +34,9 @@ HYDRA_NEXT = rdflib.URIRef("http://www.w3.org/ns/hydra/core#next")
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(tmp_path_factory: pytest.TempPathFactory, small_build: tuple[Path, Path]) -> Path:
     """A store built by ``ftkg build`` from the repository's files (small geography)."""
-    work = tmp_path_factory.mktemp("materialised")
-    source = copy_sources(work / "src")
-    root = work / "store"
-    result = ftkg("build", "--store", str(root), "--base-uri", BASE, "--source", str(source))
-    assert result.returncode == 0, result.stderr
+    _, root = small_store(small_build, tmp_path_factory.mktemp("materialised"))
     return root
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import BASE, copy_sources, ftkg, serving, wait_until
+from conftest import BASE, ftkg, serving, small_store, wait_until
 
 from server import settings
 
@@ -174,14 +174,12 @@ class Hammer:
 
 
 def test_a_new_build_rolls_out_to_two_replicas_without_a_failed_request_or_stale_cache(
-    tmp_path,
+    tmp_path, small_build
 ):
     # Two instances on different ports over one store directory: replicas behind a load
     # balancer, each following the live link by itself.
-    sources = copy_sources(tmp_path / "src")
-    store = tmp_path / "store"
+    sources, store = small_store(small_build, tmp_path)
     build = ("build", "--store", str(store), "--base-uri", BASE, "--source", str(sources))
-    assert ftkg(*build).returncode == 0
     with (
         serving(store, tmp_path, WORKERS="1", SOURCE_DIR=str(sources)) as first,
         serving(store, tmp_path, WORKERS="1", SOURCE_DIR=str(sources)) as second,
