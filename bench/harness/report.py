@@ -179,6 +179,30 @@ def _targets(results: Results) -> list[str]:
     return lines
 
 
+def _longer_runs(results: Results) -> list[str]:
+    """Which wrk runs were made again, longer, for completing too few requests per
+    connection (``suite.MIN_REQUESTS_PER_CONNECTION``), and for how long."""
+    plan = results.get("plan", {})
+    planned = plan.get("seconds_per_wrk_run")
+    if not planned:
+        return []
+    longer = [
+        f"{TITLES[name]} {workload} @{run}: {figure['seconds']:.0f} s"
+        for name, server in results["servers"].items()
+        for workload, runs in server.get("throughput", {}).items()
+        for run, figure in runs.items()
+        if "made_again_from" in figure
+    ]
+    if not longer:
+        return []
+    return [
+        "",
+        f"Made again, longer, on requests not sent before (fewer than "
+        f"{plan.get('min_requests_per_connection')} requests per connection in {planned:g} s, "
+        f"a rate the run's end would decide): " + "; ".join(longer) + ".",
+    ]
+
+
 def _front_notes(results: Results) -> list[str]:
     """What ours behind nginx agreed on with ours alone, and how much of the dereferencing
     nginx could answer itself."""
@@ -226,6 +250,7 @@ def markdown(results: Results) -> str:
         "Ratios are server / Oxigraph server: above 1 is better for req/s and triples/s, "
         "below 1 is better for ms, s and MB.",
         *_front_notes(results),
+        *_longer_runs(results),
     ]
     if OURS_ON_VIRTUOSO in results["servers"]:
         agreed = results["servers"][OURS_ON_VIRTUOSO].get("agreement", {})

@@ -19,6 +19,12 @@ from bench.harness.workload import (
 )
 
 MIXES = {"lookup-mix": LOOKUP_MIX, "full-mix": FULL_MIX}
+# A closed-loop rate counts the requests completed in the run; those still in flight when it
+# stops (up to one per connection) are lost. When each takes seconds (the full mix on two
+# cores, at 32 clients) a 5 s run completes about one per connection and its rate says more
+# about the run's length than about the server. A run completing fewer than this many per
+# connection is made again, longer, on requests not sent yet.
+MIN_REQUESTS_PER_CONNECTION = 10
 
 
 @dataclass
@@ -37,6 +43,8 @@ class Plan:
     seconds: float
     timeout: float
     repeats: int
+    # The longest a run made again may take (``seconds``: never made again).
+    longest: float = 0.0
 
     @property
     def throughput_workloads(self) -> list[str]:
@@ -56,6 +64,8 @@ class Plan:
             "runs": [f"{c} {phase}" for phase in ("cold", "warm") for c in self.connections],
             "examples": [call.kind for call in self.examples],
             "seconds_per_wrk_run": self.seconds,
+            "longest_wrk_run": max(self.seconds, self.longest),
+            "min_requests_per_connection": MIN_REQUESTS_PER_CONNECTION,
         }
 
 
@@ -99,6 +109,7 @@ def make_plan(sample: workload.Sample, examples: list[Call], seed: int, smoke: b
         seconds=1.0 if smoke else 5.0,
         timeout=3.0 if smoke else 60.0,
         repeats=1 if smoke else 2,
+        longest=1.0 if smoke else 60.0,
     )
 
 
@@ -109,6 +120,35 @@ def _warm_pool(plan: Plan, name: str) -> list[Call]:
         columns = [plan.sequential[kind] for kind in MIXES[name]]
         return [call for row in zip(*columns, strict=False) for call in row]
     return plan.sequential[name]
+
+
+def _wrk_runs(
+    endpoint: Endpoint, plan: Plan, calls: list[Call], connections: int, path: Path, cold: bool
+) -> list[measure.Throughput]:
+    """One wrk run over ``calls`` (written to ``path``), then a longer one when it completed
+    too few requests per connection (``_longer_run``); empty when the server can answer none
+    of them. The figure to keep is the last."""
+    if not measure.write_requests(endpoint, calls, path):
+        return []
+    figure = measure.wrk(endpoint, path, connections, plan.seconds, plan.timeout)
+    longer = _longer_run(figure, plan)
+    if not longer:
+        return [figure]
+    # A cold pool goes on past every request the first run may have sent (the in-flight ones
+    # too), so each is still a first; a warm pool is repeats anyway.
+    rest = calls[figure.requests + figure.timeouts + connections :] if cold else calls
+    if not rest or not measure.write_requests(endpoint, rest, path):
+        return [figure]
+    return [figure, measure.wrk(endpoint, path, connections, longer, plan.timeout)]
+
+
+def _longer_run(figure: measure.Throughput, plan: Plan) -> float:
+    """How long to make ``figure``'s run again for (0: it completed enough requests, or the
+    plan makes no run again): long enough, at the rate seen, for the requests it lacked."""
+    wanted = MIN_REQUESTS_PER_CONNECTION * figure.connections
+    if figure.requests >= wanted or plan.longest <= plan.seconds:
+        return 0.0
+    return min(plan.longest, plan.seconds * wanted / max(1, figure.requests))
 
 
 def _examples(
@@ -163,12 +203,24 @@ def run(endpoint: Endpoint, plan: Plan, scratch: Path, log: Any = print) -> dict
                     continue
                 calls = plan.cold[name][c] if phase == "cold" else _warm_pool(plan, name)
                 requests = scratch / f"{name}-{c}-{phase}.txt"
-                if not measure.write_requests(endpoint, calls, requests):
+                measured = _wrk_runs(endpoint, plan, calls, c, requests, cold=phase == "cold")
+                if not measured:
                     continue  # nothing this server can answer (HTML pages on an engine)
-                figure = measure.wrk(endpoint, requests, c, plan.seconds, plan.timeout)
+                figure = measured[-1]
                 runs[f"{c} {phase}"] = measure.as_dict(figure)
-                errors += figure.errors
-                timeouts += figure.timeouts
+                if len(measured) > 1:
+                    first = measured[0]
+                    runs[f"{c} {phase}"]["made_again_from"] = {
+                        "requests": first.requests,
+                        "seconds": first.seconds,
+                    }
+                    log(
+                        f"  {name:13} @{c:<2} {phase}: {first.requests} requests in "
+                        f"{first.seconds:.1f} s, fewer than {MIN_REQUESTS_PER_CONNECTION} per "
+                        f"connection: made again for {figure.seconds:.0f} s"
+                    )
+                errors += sum(m.errors for m in measured)
+                timeouts += sum(m.timeouts for m in measured)
                 shares.append(figure.wrk_cpu_share)
                 log(
                     f"  {name:13} @{c:<2} {phase}: {figure.rps:9.1f} req/s, "
