@@ -109,10 +109,27 @@ def root_copy(root: Path, tmp_path: Path) -> Path:
     return copy
 
 
+Builds = tuple[BuildResult, BuildResult]
+
+
+@pytest.fixture(scope="module")
 def both_ways(
-    first: tuple[Path, Path], tmp_path: Path, change: Callable[[Path], None]
-) -> tuple[BuildResult, BuildResult]:
-    """The changed sources built from the same live version incrementally, then in full."""
+    first: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[Callable[[Path], None]], Builds]:
+    """``both_ways(change)``: the changed sources built from the same live version
+    incrementally, then in full. Each change is built once for the module; the tests only
+    read what it made."""
+    made: dict[Callable[[Path], None], Builds] = {}
+
+    def built(change: Callable[[Path], None]) -> Builds:
+        if change not in made:
+            made[change] = _both_ways(first, tmp_path_factory.mktemp("both-ways"), change)
+        return made[change]
+
+    return built
+
+
+def _both_ways(first: tuple[Path, Path], tmp_path: Path, change: Callable[[Path], None]) -> Builds:
     sources, root = first
     changed = tmp_path / "src"
     shutil.copytree(sources, changed)
@@ -155,8 +172,8 @@ def dumped(version: layout.Version) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("change", EDITS.values(), ids=EDITS.keys())
-def test_an_incremental_build_publishes_what_a_full_build_does(first, tmp_path, change):
-    incremental, full = both_ways(first, tmp_path, change)
+def test_an_incremental_build_publishes_what_a_full_build_does(both_ways, change):
+    incremental, full = both_ways(change)
     assert incremental.reused is not None and full.reused is None
     left, right = incremental.version, full.version
     assert quads(left) == quads(right)
@@ -171,8 +188,8 @@ def test_an_incremental_build_publishes_what_a_full_build_does(first, tmp_path, 
         assert table(left.search_index_path, rows) == table(right.search_index_path, rows)
 
 
-def test_an_incremental_build_makes_again_only_the_documents_a_change_reaches(first, tmp_path):
-    incremental, _ = both_ways(first, tmp_path, relabel_a_person)
+def test_an_incremental_build_makes_again_only_the_documents_a_change_reaches(both_ways):
+    incremental, _ = both_ways(relabel_a_person)
     modified = dict(
         table(
             incremental.version.documents_path,
@@ -201,8 +218,8 @@ def test_a_change_that_states_nothing_new_makes_no_document_again(first, tmp_pat
     assert {date for (date,) in dates} - {None} == {BEFORE.isoformat()}
 
 
-def test_an_unchanged_document_keeps_its_date_in_the_graph_and_the_table(first, tmp_path):
-    incremental, _ = both_ways(first, tmp_path, relabel_a_person)
+def test_an_unchanged_document_keeps_its_date_in_the_graph_and_the_table(both_ways):
+    incremental, _ = both_ways(relabel_a_person)
     (body,) = table(
         incremental.version.documents_path,
         "SELECT gzipped FROM body WHERE path = 'commune/59350' AND extension = 'nt'",

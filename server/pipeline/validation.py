@@ -82,7 +82,8 @@ def run_pyshacl(
     """Every result of validating ``graph`` against ``shapes`` with pyshacl.
 
     The ontology is part of the data graph, so ``sh:targetClass`` reaches instances of
-    subclasses through the ontology's ``rdfs:subClassOf`` (SHACL §2.1.3.3).
+    subclasses through the ontology's ``rdfs:subClassOf`` (SHACL §2.1.3.3). ``graph`` is
+    validated in place: pass one made for this call.
     """
     _, report, _ = pyshacl.validate(
         graph,
@@ -91,6 +92,9 @@ def run_pyshacl(
         advanced=True,
         allow_warnings=True,
         allow_infos=True,
+        # The graph is made for this validation and dropped after it: advanced mode would
+        # otherwise copy it first, in case SHACL rules add to it.
+        inplace=True,
     )
     return _results(report, parsed)
 
