@@ -15,7 +15,8 @@ if str(PROJECT_ROOT) not in sys.path:
 
 from bench.harness import report
 from bench.harness.measure import Throughput
-from bench.harness.suite import MIN_REQUESTS_PER_CONNECTION, Plan, _longer_run
+from bench.harness.suite import MIN_REQUESTS_PER_CONNECTION, Plan, _longer_run, _unsent
+from bench.harness.workload import Call
 
 
 def _plan(seconds: float, longest: float) -> Plan:
@@ -44,6 +45,13 @@ def test_a_run_made_again_lasts_at_most_the_plans_longest() -> None:
 def test_a_plan_whose_longest_is_its_run_length_never_makes_a_run_again() -> None:
     # The smoke run's plan: 1 s runs, none longer.
     assert _longer_run(_run(32, 1, 1.0), _plan(1.0, 1.0)) == 0.0
+
+
+def test_a_cold_run_made_again_starts_past_every_request_the_first_may_have_sent() -> None:
+    calls = [Call("lookup", f"q{i}") for i in range(100)]
+    # 30 completed, 2 timed out, and up to 8 in flight (one per connection) when it stopped.
+    first = Throughput(8, requests=30, timeouts=2, seconds=5.0)
+    assert _unsent(calls, first) == calls[40:]
 
 
 def test_the_report_names_each_run_made_again_and_its_length() -> None:

@@ -134,12 +134,17 @@ def _wrk_runs(
     longer = _longer_run(figure, plan)
     if not longer:
         return [figure]
-    # A cold pool goes on past every request the first run may have sent (the in-flight ones
-    # too), so each is still a first; a warm pool is repeats anyway.
-    rest = calls[figure.requests + figure.timeouts + connections :] if cold else calls
+    rest = _unsent(calls, figure) if cold else calls
     if not rest or not measure.write_requests(endpoint, rest, path):
         return [figure]
     return [figure, measure.wrk(endpoint, path, connections, longer, plan.timeout)]
+
+
+def _unsent(calls: list[Call], figure: measure.Throughput) -> list[Call]:
+    """The calls of a cold pool past every one ``figure``'s run may have sent: those it
+    completed, those that timed out, and one in flight per connection when it stopped
+    (wrk sends the file's requests in order), so each is still a first."""
+    return calls[figure.requests + figure.timeouts + figure.connections :]
 
 
 def _longer_run(figure: measure.Throughput, plan: Plan) -> float:
