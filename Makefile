@@ -65,8 +65,11 @@ front-tools:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null; \
 	  else echo "nginx missing and not root: the front's tests will be skipped"; fi; }
 
+# On both cores of the CI machine: a module's tests run in one worker process (--dist loadfile),
+# so its servers and fixtures are started once; `.venv/bin/pytest tests/x.py` runs one file alone.
+TEST_WORKERS ?= 2
 test: lint browser bench-tools front-tools
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Our server against Oxigraph server and Virtuoso on the same data (see bench/README.md).
 bench: install bench-tools front-tools

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import json
@@ -18,11 +19,12 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import pyoxigraph as ox
 import pytest
 from browser import chromium
+from filelock import FileLock
 from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser
@@ -168,7 +170,12 @@ def _cut_geography(directory: Path) -> bytes:
         if e["code"] in mentioned
     ]
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+    # The same bytes in every process (gzip's header otherwise records the time it was
+    # written): the test workers each cut their own, and a build's digest covers the tarball.
+    with (
+        gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as compressed,
+        tarfile.open(fileobj=compressed, mode="w") as archive,
+    ):
         for name, records in package.items():
             data = json.dumps(records).encode()
             info = tarfile.TarInfo(f"package/data/{name}.json")
@@ -198,26 +205,71 @@ def ftkg(
     )
 
 
-@pytest.fixture(scope="session")
-def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An on-disk store built by ``ftkg build`` from the repository's files."""
-    root = tmp_path_factory.mktemp("store")
+def once_per_run(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, make: Callable[[Path], T]
+) -> T:
+    """``make(directory)``'s result, made once per test run in a fresh directory ``name``.
+
+    Under pytest-xdist each worker process has its own session, so a session fixture would be
+    made once per worker: the workers share the run's base directory instead, and the first
+    to come makes it while the others wait on a lock (pytest-xdist's documented pattern). The
+    result must be JSON-serialisable paths or strings, and never changed by a test.
+    """
+    if worker_id == "master":
+        return make(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent
+    made = shared / f"{name}.json"
+    with FileLock(str(made) + ".lock"):
+        if made.is_file():
+            return cast(T, _from_json(json.loads(made.read_text(encoding="utf-8"))))
+        directory = shared / name
+        directory.mkdir()
+        result = make(directory)
+        made.write_text(json.dumps(_to_json(result)), encoding="utf-8")
+        return result
+
+
+def _to_json(value: object) -> object:
+    if isinstance(value, Path):
+        return {"path": str(value)}
+    if isinstance(value, tuple):
+        return [_to_json(item) for item in value]
+    raise TypeError(f"once_per_run keeps paths and tuples of them, not {value!r}")
+
+
+def _from_json(value: object) -> object:
+    if isinstance(value, dict):
+        return Path(value["path"])
+    return tuple(_from_json(item) for item in cast(list[object], value))
+
+
+def _build_repository(root: Path) -> Path:
     result = ftkg("build", "--store", str(root), "--base-uri", BASE, "--source", str(PROJECT_ROOT))
     assert result.returncode == 0, result.stderr
     return root
 
 
-@pytest.fixture(scope="session")
-def small_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Sources with the small geography (``copy_sources``) and a store root built from them
-    by ``ftkg build --base-uri BASE``, once per session: never served or changed itself, only
-    copied by ``small_store`` for each test that needs one."""
-    root = tmp_path_factory.mktemp("small-build")
+def _build_small(root: Path) -> tuple[Path, Path]:
     sources = copy_sources(root / "src")
     store = root / "store"
     result = ftkg("build", "--store", str(store), "--base-uri", BASE, "--source", str(sources))
     assert result.returncode == 0, result.stderr
     return sources, store
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """An on-disk store built by ``ftkg build`` from the repository's files, once per run:
+    tests read it (and serve it), never change it."""
+    return once_per_run(tmp_path_factory, worker_id, "store", _build_repository)
+
+
+@pytest.fixture(scope="session")
+def small_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tuple[Path, Path]:
+    """Sources with the small geography (``copy_sources``) and a store root built from them
+    by ``ftkg build --base-uri BASE``, once per run: never served or changed itself, only
+    copied by ``small_store`` for each test that needs one."""
+    return once_per_run(tmp_path_factory, worker_id, "small-build", _build_small)
 
 
 def small_store(template: tuple[Path, Path], destination: Path) -> tuple[Path, Path]:

@@ -23,8 +23,10 @@ MIXES = {"lookup-mix": LOOKUP_MIX, "full-mix": FULL_MIX}
 # stops (up to one per connection) are lost. When each takes seconds (the full mix on two
 # cores, at 32 clients) a 5 s run completes about one per connection and its rate says more
 # about the run's length than about the server. A run completing fewer than this many per
-# connection is made again, longer, on requests not sent yet.
-MIN_REQUESTS_PER_CONNECTION = 10
+# connection is made again, longer, on requests not sent yet. Twenty rather than ten: the full
+# mix's queries differ a hundredfold in cost, and at ten per connection the rate still moved
+# with the draw (bench/README.md, Throughput).
+MIN_REQUESTS_PER_CONNECTION = 20
 
 
 @dataclass
