@@ -213,7 +213,7 @@ def once_per_run(
     Under pytest-xdist each worker process has its own session, so a session fixture would be
     made once per worker: the workers share the run's base directory instead, and the first
     to come makes it while the others wait on a lock (pytest-xdist's documented pattern). The
-    result must be JSON-serialisable paths or strings, and never changed by a test.
+    result is a path or a tuple of paths, never changed by a test.
     """
     if worker_id == "master":
         return make(tmp_path_factory.mktemp(name))
@@ -223,6 +223,8 @@ def once_per_run(
         if made.is_file():
             return cast(T, _from_json(json.loads(made.read_text(encoding="utf-8"))))
         directory = shared / name
+        # Left by a worker whose attempt failed: each worker then reports the failure itself.
+        shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir()
         result = make(directory)
         made.write_text(json.dumps(_to_json(result)), encoding="utf-8")
