@@ -19,7 +19,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import pyoxigraph as ox
 import pytest
@@ -206,57 +206,45 @@ def ftkg(
 
 
 def once_per_run(
-    tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, make: Callable[[Path], T]
-) -> T:
-    """``make(directory)``'s result, made once per test run in a fresh directory ``name``.
+    tmp_path_factory: pytest.TempPathFactory,
+    worker_id: str,
+    name: str,
+    make: Callable[[Path], None],
+) -> Path:
+    """A directory ``name`` filled by ``make(directory)`` once per test run.
 
     Under pytest-xdist each worker process has its own session, so a session fixture would be
     made once per worker: the workers share the run's base directory instead, and the first
-    to come makes it while the others wait on a lock (pytest-xdist's documented pattern). The
-    result is a path or a tuple of paths, never changed by a test.
+    to come makes it while the others wait on a lock (pytest-xdist's documented pattern). What
+    it holds is never changed by a test.
     """
     if worker_id == "master":
-        return make(tmp_path_factory.mktemp(name))
+        directory = tmp_path_factory.mktemp(name)
+        make(directory)
+        return directory
     shared = tmp_path_factory.getbasetemp().parent
-    made = shared / f"{name}.json"
-    with FileLock(str(made) + ".lock"):
-        if made.is_file():
-            return cast(T, _from_json(json.loads(made.read_text(encoding="utf-8"))))
-        directory = shared / name
-        # Left by a worker whose attempt failed: each worker then reports the failure itself.
-        shutil.rmtree(directory, ignore_errors=True)
-        directory.mkdir()
-        result = make(directory)
-        made.write_text(json.dumps(_to_json(result)), encoding="utf-8")
-        return result
+    directory, done = shared / name, shared / f"{name}.done"
+    with FileLock(str(done) + ".lock"):
+        if not done.is_file():
+            # Left by a worker whose attempt failed: each worker then reports the failure itself.
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir()
+            make(directory)
+            done.touch()
+    return directory
 
 
-def _to_json(value: object) -> object:
-    if isinstance(value, Path):
-        return {"path": str(value)}
-    if isinstance(value, tuple):
-        return [_to_json(item) for item in value]
-    raise TypeError(f"once_per_run keeps paths and tuples of them, not {value!r}")
-
-
-def _from_json(value: object) -> object:
-    if isinstance(value, dict):
-        return Path(value["path"])
-    return tuple(_from_json(item) for item in cast(list[object], value))
-
-
-def _build_repository(root: Path) -> Path:
+def _build_repository(root: Path) -> None:
     result = ftkg("build", "--store", str(root), "--base-uri", BASE, "--source", str(PROJECT_ROOT))
     assert result.returncode == 0, result.stderr
-    return root
 
 
-def _build_small(root: Path) -> tuple[Path, Path]:
+def _build_small(root: Path) -> None:
     sources = copy_sources(root / "src")
-    store = root / "store"
-    result = ftkg("build", "--store", str(store), "--base-uri", BASE, "--source", str(sources))
+    result = ftkg(
+        "build", "--store", str(root / "store"), "--base-uri", BASE, "--source", str(sources)
+    )
     assert result.returncode == 0, result.stderr
-    return sources, store
 
 
 @pytest.fixture(scope="session")
@@ -271,7 +259,8 @@ def small_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tup
     """Sources with the small geography (``copy_sources``) and a store root built from them
     by ``ftkg build --base-uri BASE``, once per run: never served or changed itself, only
     copied by ``small_store`` for each test that needs one."""
-    return once_per_run(tmp_path_factory, worker_id, "small-build", _build_small)
+    root = once_per_run(tmp_path_factory, worker_id, "small-build", _build_small)
+    return root / "src", root / "store"
 
 
 def small_store(template: tuple[Path, Path], destination: Path) -> tuple[Path, Path]:
