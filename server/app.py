@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,7 @@ from server.search import views as search
 from server.security import SecurityHeaders
 from server.sparql import graph_store
 from server.sparql import views as sparql
+from server.sparql.direct import DirectQueries
 from server.version import layout
 from server.version.live import LiveData, ServedVersion
 from server.version.store import KnowledgeStore
@@ -110,6 +111,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # WSGI layers around Flask, innermost first: each sees what those inside it answer.
     for wrap in (
+        # Queries sent by GET: evaluated and answered before Flask, as the endpoint would.
+        partial(DirectQueries, flask_app=app, live=live, links=describedby_links),
         # Cache hits of the current version are answered before Flask runs.
         partial(CachedResponses, live=live),
         # Entity IRIs (303) and data documents made at build: answered before Flask, from the
@@ -223,15 +226,20 @@ def _describedby(app: Flask) -> None:
     @app.after_request
     def link(response: Response) -> Response:
         if request.endpoint in {"home.index", "sparql.endpoint"}:
-            links = [
-                f'<{url_for("void.description")}>; rel="describedby"; type="text/turtle"',
-                f'<{url_for("catalog.catalog")}>; rel="describedby"; type="text/turtle"',
-                f'<{url_for("openapi.description")}>; rel="service-desc"; '
-                f'type="{openapi.MEDIA_TYPE}"',
-            ]
             existing = response.headers.get("Link")
+            links = describedby_links(url_for)
             response.headers["Link"] = ", ".join(([existing] if existing else []) + links)
         return response
+
+
+def describedby_links(address: Callable[[str], str]) -> list[str]:
+    """The Link values naming the dataset's descriptions and the HTTP surface's, their
+    addresses built by ``address`` from an endpoint's name."""
+    return [
+        f'<{address("void.description")}>; rel="describedby"; type="text/turtle"',
+        f'<{address("catalog.catalog")}>; rel="describedby"; type="text/turtle"',
+        f'<{address("openapi.description")}>; rel="service-desc"; type="{openapi.MEDIA_TYPE}"',
+    ]
 
 
 def _live_data(config: Mapping[str, Any]) -> LiveData:

@@ -43,6 +43,8 @@ from server.web import (
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
+    from server.version.store import KnowledgeStore
+
 # The headers representations are negotiated on (and therefore vary on).
 NEGOTIATED = ("Accept", "Accept-Language")
 # Dump files carry their own validators (send_file's); health answers are never cached.
@@ -163,9 +165,23 @@ def install(app: Flask) -> None:
         return response
 
 
+def validators_of(store: KnowledgeStore) -> ResponseCache:
+    """The 304 fields of ``store``'s representations, by response cache key."""
+    return store.cached("caching.validators", lambda: ResponseCache(VALIDATOR_BYTES))
+
+
 def _validators() -> ResponseCache:
-    """The 304 fields of this version's representations, by response cache key."""
-    return knowledge_store().cached("caching.validators", lambda: ResponseCache(VALIDATOR_BYTES))
+    return validators_of(knowledge_store())
+
+
+def not_modified_fields(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """What a 304 for a 200 with ``headers`` repeats of it, and what decides a revalidation
+    (Last-Modified)."""
+    return tuple(
+        (name, value)
+        for name, value in headers
+        if name.lower() in NOT_MODIFIED_FIELDS or name.lower() == "last-modified"
+    )
 
 
 def _ignore_unservable_ranges() -> None:
@@ -195,15 +211,6 @@ def _modified(headers: Iterable[tuple[str, str]]) -> bool:
     fields = {name.lower(): value for name, value in headers}
     return is_resource_modified(
         request.environ, etag=fields.get("etag"), last_modified=fields.get("last-modified")
-    )
-
-
-def _not_modified_fields(response: Response) -> tuple[tuple[str, str], ...]:
-    """What a 304 for this 200 repeats of it, and what decides a revalidation (Last-Modified)."""
-    return tuple(
-        (name, value)
-        for name, value in response.headers.items()
-        if name.lower() in NOT_MODIFIED_FIELDS or name.lower() == "last-modified"
     )
 
 
@@ -242,11 +249,7 @@ def _keep(response: Response) -> Response:
     if key is None or response.status_code != 200 or response.direct_passthrough:
         return response
     responses = served().responses
-    headers = tuple(
-        (name, value)
-        for name, value in response.headers.items()
-        if name.lower() not in PER_CLIENT_HEADERS and not name.lower().startswith("x-ratelimit")
-    )
+    headers = kept_headers(response.headers.items())
     if not response.is_streamed:
         responses.put(key, CachedResponse(200, headers, response.get_data()))
         return response
@@ -271,6 +274,16 @@ def _keep(response: Response) -> Response:
     return response
 
 
+def kept_headers(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The headers of a response worth replaying from the cache: not those of one exchange or
+    one client (the date, the rate limit's count)."""
+    return tuple(
+        (name, value)
+        for name, value in headers
+        if name.lower() not in PER_CLIENT_HEADERS and not name.lower().startswith("x-ratelimit")
+    )
+
+
 def install_response_cache(app: Flask) -> None:
     """Keep finished responses and answer revalidations from them; registered before the
     compression hook so that, after-request hooks running in reverse order, what is kept and
@@ -279,7 +292,7 @@ def install_response_cache(app: Flask) -> None:
     @app.after_request
     def keep(response: Response) -> Response:
         if _cacheable() and response.status_code == 200:
-            fields = _not_modified_fields(response)
+            fields = not_modified_fields(response.headers.items())
             key = cache_key() or response_cache_key(
                 representation_etag(knowledge_store().data_version), request.environ
             )

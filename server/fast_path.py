@@ -10,7 +10,7 @@ included, goes on to Flask unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
@@ -56,3 +56,22 @@ class CachedResponses:
             headers.append(("Content-Length", str(len(kept.body))))  # it was streamed
         start_response(f"{status.value} {status.phrase}", headers)
         return [] if method == "HEAD" else [kept.body]
+
+
+def content_coding(environ: WSGIEnvironment, offered: Sequence[str]) -> str | bool | None:
+    """The content coding flask-compress would choose from ``offered`` (its list, in its
+    order) for this request (None: none), or False when a layer before Flask must not answer:
+    a coding other than gzip, or an ``Accept-Encoding`` with q-values, ``identity`` or ``*``,
+    where that library's reading and Werkzeug's differ (``gzip; q=0.5``, ``gzip;q=0``), so
+    Flask decides."""
+    asked = environ.get("HTTP_ACCEPT_ENCODING")
+    if not asked:
+        return None
+    codings = {coding.strip().lower() for coding in asked.split(",")} - {""}
+    if any(";" in c or c in {"identity", "*"} for c in codings):
+        return False
+    # Every listed coding has q=1: flask-compress takes the first of its own list.
+    chosen = next((c for c in offered if c in codings), None)
+    if chosen is None:
+        return None
+    return chosen if chosen == "gzip" else False

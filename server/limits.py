@@ -22,11 +22,17 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from flask import Blueprint, Flask, Response
-from flask_limiter import Limiter
+from flask import Blueprint, Flask, Response, request
+from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
+
+from server.web import rate_limit_counted
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 LIMITER_EXTENSION = "ftkg.limiter"
 PER_PROCESS_STORAGE = "memory://"
@@ -79,19 +85,54 @@ def install(app: Flask, surfaces: Sequence[tuple[str, Iterable[Blueprint]]]) -> 
     return limiter
 
 
+def count_before_flask(app: Flask, environ: WSGIEnvironment) -> list[tuple[str, str]] | None:
+    """Count a request answered before Flask (``server.sparql.direct``) against its surface's
+    limit, as the Flask path counts it: the headers reporting the count, or None when the
+    client is over the limit (the app then answers the 429, with its message).
+
+    flask-limiter evaluates a request's limits in its before-request hook, which has no public
+    name in 4.x; it is run here, in a request context for this environ, so that the limits,
+    keys and storage are that library's own. A test sends requests both ways and checks that
+    they share one count.
+    """
+    limiter: Limiter = app.extensions[LIMITER_EXTENSION]
+    if not limiter.enabled:
+        return []
+    with app.request_context(environ):
+        try:
+            limiter._check_request_limit(in_middleware=False)
+        except RateLimitExceeded:
+            return None
+        current = limiter.current_limit
+        return _count_headers(current) if current is not None else []
+
+
+def _count_headers(current: RequestLimit) -> list[tuple[str, str]]:
+    reset_time, remaining = current.window
+    return [
+        ("X-RateLimit-Limit", str(current.limit.amount)),
+        ("X-RateLimit-Remaining", str(remaining)),
+        ("X-RateLimit-Reset", str(math.ceil(reset_time))),
+    ]
+
+
 def _report(app: Flask, limiter: Limiter) -> None:
     """Tell each client of a limited surface where it stands, and a refused one when to retry."""
+
+    # Counted before Flask already (server.sparql.direct, which then hands an error to the
+    # view): not counted twice.
+    limiter.request_filter(lambda: rate_limit_counted(request.environ) is not None)
 
     @app.after_request
     def rate_limit_headers(response: Response) -> Response:
         current = limiter.current_limit
         if current is None:
+            for name, value in rate_limit_counted(request.environ) or ():
+                response.headers[name] = value
             return response
-        reset_time, remaining = current.window
-        response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
-        response.headers["X-RateLimit-Remaining"] = str(remaining)
-        response.headers["X-RateLimit-Reset"] = str(math.ceil(reset_time))
+        response.headers.update(_count_headers(current))
         if response.status_code == 429:
+            reset_time, _ = current.window
             # RFC 6585 §4, RFC 9110 §10.2.3: whole seconds, rounded up, so that a client
             # retrying then is let through.
             response.headers["Retry-After"] = str(max(1, math.ceil(reset_time - time.time())))

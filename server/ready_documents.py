@@ -31,7 +31,7 @@ from server import negotiation
 from server.caching import MAX_AGE, NEGOTIATED, representation_etag
 from server.cors import EXPOSED_HEADERS
 from server.entities.views import DATA_FORMATS, THING_FORMATS, THING_MAX_AGE, alternate_links
-from server.fast_path import PASS_THROUGH_HEADERS
+from server.fast_path import PASS_THROUGH_HEADERS, content_coding
 from server.version import layout
 from server.version.documents import inflate
 from server.version.live import LiveData
@@ -183,20 +183,8 @@ class ReadyDocuments:
 
     def _coding(self, environ: WSGIEnvironment) -> str | bool | None:
         """The content coding flask-compress would choose (None: none), or False when this
-        layer does not answer: a coding it does not keep, or an ``Accept-Encoding`` with
-        q-values, ``identity`` or ``*``, where that library's reading and Werkzeug's differ
-        (``gzip; q=0.5``, ``gzip;q=0``), so Flask decides."""
-        asked = environ.get("HTTP_ACCEPT_ENCODING")
-        if not asked:
-            return None
-        codings = {coding.strip().lower() for coding in asked.split(",")} - {""}
-        if any(";" in c or c in {"identity", "*"} for c in codings):
-            return False
-        # Every listed coding has q=1: flask-compress takes the first of its own list.
-        chosen = next((c for c in self.compression if c in codings), None)
-        if chosen is None:
-            return None
-        return chosen if chosen == "gzip" else False
+        layer does not answer (``server.fast_path.content_coding``)."""
+        return content_coding(environ, self.compression)
 
     def _addresses_at(self, script_name: str) -> Addresses:
         addresses = self._addresses.get(script_name)

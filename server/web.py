@@ -3,13 +3,14 @@
 The app keeps its served data (``LiveData``) in ``app.extensions``; a request keeps the
 version it started with and the response-cache key it will store under in ``g``; a query sent
 by POST has its body's digest noted in the WSGI environ, where the response cache's fast path
-(before Flask) reads it too. Their string keys are written here and nowhere else; blueprints
-reach the data version through the functions below.
+(before Flask) reads it too; so do a query evaluated before Flask whose error Flask is to send,
+and the rate limit's count that query was already given. Their string keys are written here
+and nowhere else; blueprints reach the data version through the functions below.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, current_app, g, has_request_context
 
@@ -25,6 +26,8 @@ _LIVE_EXTENSION = "ftkg.live"
 _VERSION_KEY = "ftkg_version"
 _CACHE_KEY = "ftkg_cache_key"
 _BODY_DIGEST = "ftkg.body_digest"
+_QUERY_FAILURE = "ftkg.query_failure"
+_RATE_LIMIT_COUNTED = "ftkg.rate_limit_counted"
 
 
 # --- the app's served data --------------------------------------------------------------------
@@ -111,3 +114,27 @@ def note_body_digest(environ: WSGIEnvironment, digest: str) -> None:
 def body_digest(environ: WSGIEnvironment) -> str | None:
     """The digest of the POSTed query's body, when it was read ahead."""
     return cast(str | None, environ.get(_BODY_DIGEST))
+
+
+# --- a query answered up to its error before Flask (server.sparql.direct) -------------------
+
+
+def note_query_failure(environ: WSGIEnvironment, error: Exception) -> None:
+    """Note why the query of this request has no answer, for the view to send that error."""
+    environ[_QUERY_FAILURE] = error
+
+
+def take_query_failure(environ: WSGIEnvironment) -> Exception | None:
+    """The error noted for this request's query, forgotten (None when it was not run yet)."""
+    return cast(Exception | None, environ.pop(_QUERY_FAILURE, None))
+
+
+def note_rate_limit_counted(environ: WSGIEnvironment, headers: list[tuple[str, Any]]) -> None:
+    """Note that this request was counted against its rate limit already, and the headers
+    that report the count."""
+    environ[_RATE_LIMIT_COUNTED] = headers
+
+
+def rate_limit_counted(environ: WSGIEnvironment) -> list[tuple[str, Any]] | None:
+    """The rate limit headers of this request when it was counted already, else None."""
+    return cast(list[tuple[str, Any]] | None, environ.get(_RATE_LIMIT_COUNTED))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pyoxigraph as ox
@@ -15,7 +15,8 @@ from server.errors import BadRequest, Forbidden, HttpError, NotAcceptable, Servi
 from server.results import write_graph
 from server.sparql import description, protocol
 from server.version.engine import Job
-from server.version.messages import Answer, QueryRefused, ResultAborted, read_answer
+from server.version.live import ServedVersion
+from server.version.messages import Answer, Head, QueryRefused, ResultAborted, read_answer
 from server.version.workers import (
     InProcessQueries,
     NoWorkerAvailable,
@@ -23,7 +24,7 @@ from server.version.workers import (
     QueryTimeout,
     WorkerCrashed,
 )
-from server.web import knowledge_store, query_runner
+from server.web import knowledge_store, served, take_query_failure
 
 bp = Blueprint("sparql", __name__)
 
@@ -57,7 +58,9 @@ def endpoint() -> Response:
         # query parser stopped.
         raise BadRequest(protocol.read_only_message(sent_as_query=True))
     _refuse_what_is_disabled(profile)
-    results_format, graph_format = _formats(profile.form)
+    results_format, graph_format = choose_formats(
+        profile.form, request.headers.get("Accept"), request.values.getlist("format")
+    )
     job = Job(
         query=query_request.query,
         base_iri=store.base_uri,
@@ -68,7 +71,11 @@ def endpoint() -> Response:
         named_graphs=query_request.named_graphs,
         row_limit=int(current_app.config["RESULT_LIMIT"]),
     )
-    return _answer(job, _runner(profile, job))
+    failure = take_query_failure(request.environ)
+    if failure is not None:
+        # Evaluated already, before Flask (server.sparql.direct): its error, not a second run.
+        raise failure
+    return _answer(job, runner_for(profile, job, served()))
 
 
 def _has_query_parameters() -> bool:
@@ -98,15 +105,14 @@ def _refuse_what_is_disabled(profile: query_text.QueryProfile) -> None:
             raise Forbidden(f"SERVICE {shown} is not allowed: {hint}")
 
 
-def _formats(
-    form: str | None,
+def choose_formats(
+    form: str | None, accept: str | None, names: list[str]
 ) -> tuple[negotiation.Format | None, negotiation.Format | None]:
-    """The format for solutions and the one for graphs; a 406 when the query's kind has none.
+    """The format for solutions and the one for graphs, by ``accept`` and the ``format=``
+    ``names``; a 406 (or a 400 for a name that does not fit) when the query's kind has none.
 
     Both are chosen before the query runs, by the rule of ``server.negotiation``: the same
     Accept or ``format=`` can name a results format and a graph format (``json``, ``xml``)."""
-    names = request.values.getlist("format")
-    accept = request.headers.get("Accept")
     chosen: list[negotiation.Format | None] = []
     for offered in (negotiation.RESULT_FORMATS, negotiation.GRAPH_FORMATS):
         try:
@@ -137,8 +143,9 @@ def _formats(
     return results_format, graph_format
 
 
-def _runner(profile: query_text.QueryProfile, job: Job) -> QueryRunner:
-    """Who evaluates ``job``: this thread for a lookup, the version's query runner otherwise.
+def runner_for(profile: query_text.QueryProfile, job: Job, version: ServedVersion) -> QueryRunner:
+    """Who evaluates ``job`` on ``version``: this thread for a lookup, the version's query
+    runner otherwise.
 
     A lookup's work is bounded by the row cap (``server.query_text``), so it needs no deadline and
     no worker process to kill; answering it here saves the round trip to a worker (a pickled
@@ -146,7 +153,7 @@ def _runner(profile: query_text.QueryProfile, job: Job) -> QueryRunner:
     Without a row cap, or with a dataset named in the request (one scan per graph), it goes to
     the workers like any query. A remote engine's runner already answers in this thread.
     """
-    store = knowledge_store().store
+    store = version.store.store
     if (
         profile.lookup
         and job.row_limit > 0
@@ -155,20 +162,22 @@ def _runner(profile: query_text.QueryProfile, job: Job) -> QueryRunner:
         and isinstance(store, ox.Store)
     ):
         return InProcessQueries(store)
-    return query_runner()
+    return version.queries
 
 
-def _answer(job: Job, runner: QueryRunner) -> Response:
+def run(job: Job, runner: QueryRunner, config: Mapping[str, Any]) -> Answer:
+    """``job``'s answer from ``runner`` within the time ``config`` allows; an ``HttpError``
+    saying why when there is none (a refused query, no time left, no worker free)."""
     now = time.monotonic()
-    deadline = now + float(current_app.config["QUERY_TIMEOUT"])
-    messages = runner.run(job, deadline, now + float(current_app.config["QUEUE_TIMEOUT"]))
+    deadline = now + float(config["QUERY_TIMEOUT"])
+    messages = runner.run(job, deadline, now + float(config["QUEUE_TIMEOUT"]))
     try:
-        answer = read_answer(messages)
+        return read_answer(messages)
     except QueryRefused as refused:
         raise _error(refused.status, refused.message) from None
     except QueryTimeout:
         # No Retry-After: the same query would run out of time again (RFC 9110 §10.2.3).
-        raise ServiceUnavailable(_timeout_message()) from None
+        raise ServiceUnavailable(_timeout_message(config)) from None
     except NoWorkerAvailable as busy:
         # A retry succeeds once a worker is free: at the latest when the soonest busy one's
         # job reaches its deadline.
@@ -179,24 +188,43 @@ def _answer(job: Job, runner: QueryRunner) -> Response:
         ) from None
     except WorkerCrashed:
         raise ServiceUnavailable("the query worker stopped while answering; retry") from None
-    head = answer.head
-    media = next(
+
+
+def result_headers(head: Head) -> list[tuple[str, str]]:
+    """What a query's answer says of itself beyond its type: the row limit, and whether the
+    result was cut at it."""
+    headers = []
+    if head.limit:
+        headers.append(("X-Result-Limit", str(head.limit)))
+    if head.truncated:
+        headers.append(("X-Result-Truncated", "true"))
+        headers.append(("Warning", f'199 - "result truncated to {head.limit} rows"'))
+    return headers
+
+
+def result_format(head: Head) -> negotiation.Format:
+    """The format the answer is written in."""
+    return next(
         f
         for f in negotiation.RESULT_FORMATS + negotiation.GRAPH_FORMATS
         if f.media_type == head.media_type
     )
-    response = Response(StreamingBody(answer), content_type=media.content_type)
-    if head.limit:
-        response.headers["X-Result-Limit"] = str(head.limit)
-    if head.truncated:
-        response.headers["X-Result-Truncated"] = "true"
-        response.headers["Warning"] = f'199 - "result truncated to {head.limit} rows"'
+
+
+def _answer(job: Job, runner: QueryRunner) -> Response:
+    answer = run(job, runner, current_app.config)
+    head = answer.head
+    response = Response(
+        StreamingBody(answer),
+        content_type=result_format(head).content_type,
+        headers=result_headers(head),
+    )
     response.vary.add("Accept")
     return response
 
 
-def _timeout_message() -> str:
-    seconds = float(current_app.config["QUERY_TIMEOUT"])
+def _timeout_message(config: Mapping[str, Any]) -> str:
+    seconds = float(config["QUERY_TIMEOUT"])
     return (
         f"the query did not finish within the {seconds:g} s limit and was stopped; "
         "narrow it (more specific patterns, a LIMIT) or download the dumps to run it locally"

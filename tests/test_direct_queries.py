@@ -1,0 +1,261 @@
+"""Queries sent by GET, answered before Flask: the answers the endpoint gives, header for
+header, one rate-limit count whichever way a request goes, and everything else left to it."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import pytest
+from conftest import BASE
+from flask import Flask
+from werkzeug.test import Client, TestResponse
+
+from server.app import create_app
+from server.sparql.direct import DirectQueries
+
+# What differs between two exchanges whoever answers them.
+PER_EXCHANGE = {"date", "x-ratelimit-remaining", "x-ratelimit-reset"}
+PREFIXES = "PREFIX igeo: <http://rdf.insee.fr/def/geo#>\n"
+LOOKUP = f"SELECT ?p ?o WHERE {{ <{BASE}id/commune/59350> ?p ?o }}"
+# Not a lookup: evaluated by a query worker.
+JOIN = PREFIXES + (
+    f"SELECT ?name ?region WHERE {{ <{BASE}id/commune/59350> igeo:nom ?name ; "
+    "igeo:subdivisionDe ?r . ?r a igeo:Region ; igeo:nom ?region }"
+)
+ASK = f"ASK {{ <{BASE}id/commune/59350> ?p ?o }}"
+CONSTRUCT = (
+    f"CONSTRUCT {{ <{BASE}id/commune/59350> ?p ?o }} WHERE {{ <{BASE}id/commune/59350> ?p ?o }}"
+)
+DESCRIBE = f"DESCRIBE <{BASE}id/ecosystem/lille>"
+SOLUTION_TYPES = [
+    None,
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+]
+GRAPH_TYPES = [None, "text/turtle", "application/n-triples", "application/ld+json"]
+
+
+class CountingApp:
+    """The app behind the layer, counting the requests the layer handed on to it."""
+
+    def __init__(self, app):
+        self.app = app
+        self.calls = 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        return self.app(environ, start_response)
+
+
+def layer_of(app: Flask) -> DirectQueries:
+    wsgi = app.wsgi_app
+    while not isinstance(wsgi, DirectQueries):
+        wsgi = wsgi.app
+    return wsgi
+
+
+@pytest.fixture(scope="module")
+def app(built_store) -> Flask:
+    # No response cache: the endpoint must make every answer compared here. A limit no test
+    # reaches, so that the count's headers are there to compare.
+    return create_app(
+        {
+            "TESTING": True,
+            "STORE": str(built_store),
+            "RESPONSE_CACHE_MB": 0,
+            "RATE_LIMIT": "100000 per minute",
+        }
+    )
+
+
+@pytest.fixture
+def layer(app) -> Iterator[DirectQueries]:
+    wsgi = layer_of(app)
+    counting = CountingApp(wsgi.app)
+    wsgi.app = counting
+    try:
+        yield wsgi
+    finally:
+        wsgi.app = counting.app
+
+
+def address(query: str, **more: str) -> str:
+    return "/sparql?" + urlencode({"query": query, **more})
+
+
+def direct(layer: DirectQueries, path: str, **kwargs) -> TestResponse:
+    """The layer's answer, which must not have needed the app behind it."""
+    before = layer.app.calls
+    response = Client(layer).get(path, **kwargs)
+    assert layer.app.calls == before, f"{path} was handed on to Flask"
+    return response
+
+
+def by_the_endpoint(layer: DirectQueries, path: str, **kwargs) -> TestResponse:
+    """What the endpoint answers to the same request."""
+    return Client(layer.app.app).get(path, **kwargs)
+
+
+def comparable(response: TestResponse) -> dict[str, str]:
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    return {name: value for name, value in headers.items() if name not in PER_EXCHANGE}
+
+
+def body(response: TestResponse) -> bytes:
+    data = response.get_data()
+    return gzip.decompress(data) if response.headers.get("Content-Encoding") == "gzip" else data
+
+
+def assert_same_answer(fast: TestResponse, slow: TestResponse) -> None:
+    assert fast.status_code == slow.status_code == 200
+    assert comparable(fast) == comparable(slow)
+    assert body(fast) == body(slow)
+    assert "X-RateLimit-Remaining" in fast.headers
+
+
+@pytest.mark.parametrize("accept", SOLUTION_TYPES)
+@pytest.mark.parametrize("query", [LOOKUP, JOIN, ASK], ids=["lookup", "join", "ask"])
+def test_a_query_is_answered_as_the_endpoint_answers_it(layer, query, accept):
+    headers = {"Accept": accept} if accept else {}
+    fast = direct(layer, address(query), headers=headers)
+    slow = by_the_endpoint(layer, address(query), headers=headers)
+    assert_same_answer(fast, slow)
+
+
+@pytest.mark.parametrize("accept", GRAPH_TYPES)
+@pytest.mark.parametrize("query", [CONSTRUCT, DESCRIBE], ids=["construct", "describe"])
+def test_a_graph_query_is_answered_as_the_endpoint_answers_it(layer, query, accept):
+    headers = {"Accept": accept} if accept else {}
+    fast = direct(layer, address(query), headers=headers)
+    slow = by_the_endpoint(layer, address(query), headers=headers)
+    assert_same_answer(fast, slow)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "gzip, deflate", "deflate, GZIP"])
+@pytest.mark.parametrize("query", [LOOKUP, JOIN, ASK], ids=["lookup", "join", "ask"])
+def test_an_answer_is_gzipped_as_the_endpoint_gzips_it(layer, query, encoding):
+    headers = {"Accept-Encoding": encoding}
+    fast = direct(layer, address(query), headers=headers)
+    slow = by_the_endpoint(layer, address(query), headers=headers)
+    assert fast.headers["Content-Encoding"] == "gzip"
+    assert_same_answer(fast, slow)
+
+
+def test_the_links_keep_the_prefix_the_service_is_published_under(layer):
+    fast = direct(layer, address(LOOKUP), base_url="http://localhost/kg/")
+    slow = by_the_endpoint(layer, address(LOOKUP), base_url="http://localhost/kg/")
+    assert "</kg/.well-known/void>" in fast.headers["Link"]
+    assert fast.headers["Link"] == slow.headers["Link"]
+
+
+def test_a_truncated_result_says_so_as_the_endpoint_does(built_store):
+    app = create_app(
+        {"TESTING": True, "STORE": str(built_store), "RESPONSE_CACHE_MB": 0, "RESULT_LIMIT": 3}
+    )
+    layer = layer_of(app)
+    fast = Client(layer).get(address(LOOKUP))
+    slow = Client(layer.app).get(address(LOOKUP))
+    assert fast.headers["X-Result-Truncated"] == "true"
+    assert comparable(fast) == comparable(slow)
+    assert body(fast) == body(slow)
+    assert body(fast).count(b'"p":') == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs"),
+    [
+        (address(LOOKUP, format="json"), {}),  # another parameter: the view reads it
+        (address(LOOKUP, **{"default-graph-uri": BASE + "graph/x"}), {}),
+        ("/sparql?query=" + "SELECT%20%2A%20WHERE%20%7B%7D&query=ASK%7B%7D", {}),  # two queries
+        ("/sparql?query=%20", {}),  # an empty query: the view's 400
+        ("/sparql?query=%FF", {}),  # not UTF-8: the view's 400
+        ("/sparql", {}),  # the service description
+        (address("INSERT DATA { <a:b> <a:b> <a:b> }"), {}),  # an update: the view's 400
+        (address("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"), {}),
+        (address("this is no query"), {}),
+        (address(LOOKUP), {"headers": {"Accept": "image/png"}}),  # the view's 406
+        (address(CONSTRUCT), {"headers": {"Accept": "text/csv"}}),  # no graph in CSV
+        (address(LOOKUP), {"headers": {"If-None-Match": '"x"'}}),  # revalidation
+        (address(LOOKUP), {"headers": {"Accept-Encoding": "br"}}),  # Flask compresses
+        (address(LOOKUP), {"headers": {"Accept-Encoding": "gzip;q=0.5"}}),
+        (address(LOOKUP), {"environ_overrides": {"SCRIPT_NAME": "/kg/"}}),
+    ],
+)
+def test_what_the_layer_does_not_answer_goes_on_to_the_endpoint(layer, path, kwargs):
+    before = layer.app.calls
+    Client(layer).get(path, **kwargs)
+    assert layer.app.calls == before + 1
+
+
+def test_other_methods_go_on_to_the_endpoint(layer):
+    before = layer.app.calls
+    head = Client(layer).head(address(LOOKUP))
+    post = Client(layer).post("/sparql", data={"query": LOOKUP})
+    assert layer.app.calls == before + 2
+    assert head.status_code == post.status_code == 200
+
+
+def test_a_query_that_fails_is_answered_by_the_endpoint_with_its_error(layer):
+    broken = "SELECT ?s WHERE { ?s ?p }"  # a SELECT to the profile, not to the parser
+    before = layer.app.calls
+    fast = Client(layer).get(address(broken), headers={"Accept": "application/json"})
+    slow = by_the_endpoint(layer, address(broken), headers={"Accept": "application/json"})
+    assert layer.app.calls == before + 1
+    assert fast.status_code == slow.status_code == 400
+    assert fast.get_json() == slow.get_json()
+    assert "invalid SPARQL query" in fast.get_json()["message"]
+
+
+def test_a_failed_query_is_counted_once_against_the_rate_limit(layer):
+    first = direct(layer, address(LOOKUP))
+    failed = Client(layer).get(address("SELECT ?s WHERE { ?s ?p }"))
+    after = direct(layer, address(LOOKUP))
+    remaining = [int(r.headers["X-RateLimit-Remaining"]) for r in (first, failed, after)]
+    assert remaining == [remaining[0], remaining[0] - 1, remaining[0] - 2]
+
+
+def test_requests_answered_either_way_share_one_rate_limit_count(built_store):
+    app = create_app(
+        {
+            "TESTING": True,
+            "STORE": str(built_store),
+            "RESPONSE_CACHE_MB": 0,
+            "RATE_LIMIT": "4 per minute",
+            "WORKERS": 1,
+        }
+    )
+    client = Client(app)
+    answers = [
+        client.get(address(LOOKUP)),  # before Flask
+        client.post("/sparql", data={"query": LOOKUP}),  # through Flask
+        client.get(address(JOIN)),
+        client.post("/sparql", data={"query": JOIN}),
+    ]
+    assert [r.headers["X-RateLimit-Remaining"] for r in answers] == ["3", "2", "1", "0"]
+    refused = client.get(address(ASK))
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+
+
+def test_an_answer_is_kept_and_asked_again_is_a_cache_hit(built_store):
+    app = create_app({"TESTING": True, "STORE": str(built_store), "RESPONSE_CACHE_MB": 8})
+    client = Client(app)
+    first = client.get(address(JOIN))
+    sent = first.get_data()  # kept once the whole body was sent
+    again = client.get(address(JOIN))
+    assert "X-Cache" not in first.headers
+    assert again.headers["X-Cache"] == "hit"
+    assert again.get_data() == sent
+
+
+def test_an_answer_revalidated_is_a_304(built_store):
+    app = create_app({"TESTING": True, "STORE": str(built_store), "RESPONSE_CACHE_MB": 0})
+    client = Client(app)
+    first = client.get(address(LOOKUP))
+    again = client.get(address(LOOKUP), headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.headers["ETag"] == first.headers["ETag"]
