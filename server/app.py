@@ -30,6 +30,7 @@ from server import (
     programme,
     settings,
 )
+from server.direct_queries import DirectQueries
 from server.entities import views as entities
 from server.errors import register_error_handlers
 from server.fast_path import CachedResponses
@@ -48,7 +49,6 @@ from server.search import views as search
 from server.security import SecurityHeaders
 from server.sparql import graph_store
 from server.sparql import views as sparql
-from server.sparql.direct import DirectQueries
 from server.version import layout
 from server.version.live import LiveData, ServedVersion
 from server.version.store import KnowledgeStore

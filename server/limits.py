@@ -86,7 +86,7 @@ def install(app: Flask, surfaces: Sequence[tuple[str, Iterable[Blueprint]]]) -> 
 
 
 def count_before_flask(app: Flask, environ: WSGIEnvironment) -> list[tuple[str, str]] | None:
-    """Count a request answered before Flask (``server.sparql.direct``) against its surface's
+    """Count a request answered before Flask (``server.direct_queries``) against its surface's
     limit, as the Flask path counts it: the headers reporting the count, or None when the
     client is over the limit (the app then answers the 429, with its message).
 
@@ -119,7 +119,7 @@ def _count_headers(current: RequestLimit) -> list[tuple[str, str]]:
 def _report(app: Flask, limiter: Limiter) -> None:
     """Tell each client of a limited surface where it stands, and a refused one when to retry."""
 
-    # Counted before Flask already (server.sparql.direct, which then hands an error to the
+    # Counted before Flask already (server.direct_queries, which then hands an error to the
     # view): not counted twice.
     limiter.request_filter(lambda: rate_limit_counted(request.environ) is not None)
 

@@ -116,7 +116,7 @@ def body_digest(environ: WSGIEnvironment) -> str | None:
     return cast(str | None, environ.get(_BODY_DIGEST))
 
 
-# --- a query answered up to its error before Flask (server.sparql.direct) -------------------
+# --- a query answered up to its error before Flask (server.direct_queries) -------------------
 
 
 def note_query_failure(environ: WSGIEnvironment, error: Exception) -> None:

@@ -13,7 +13,7 @@ from flask import Flask
 from werkzeug.test import Client, TestResponse
 
 from server.app import create_app
-from server.sparql.direct import DirectQueries
+from server.direct_queries import DirectQueries
 
 # What differs between two exchanges whoever answers them.
 PER_EXCHANGE = {"date", "x-ratelimit-remaining", "x-ratelimit-reset"}

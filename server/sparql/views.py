@@ -73,7 +73,7 @@ def endpoint() -> Response:
     )
     failure = take_query_failure(request.environ)
     if failure is not None:
-        # Evaluated already, before Flask (server.sparql.direct): its error, not a second run.
+        # Evaluated already, before Flask (server.direct_queries): its error, not a second run.
         raise failure
     return _answer(job, runner_for(profile, job, served()))
 
