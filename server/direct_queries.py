@@ -27,7 +27,7 @@ go. A test compares this layer's answers with the view's, header for header
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
@@ -96,7 +96,7 @@ class DirectQueries:
         self.compress_level = int(config["COMPRESS_LEVEL"])
         self._links: dict[str, str] = {}
 
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterator[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer the query, or hand the request to the app."""
         query = _query(environ)
         coding = content_coding(environ, self.compression) if query is not None else False
@@ -112,6 +112,35 @@ class DirectQueries:
             self.live.release(version)
             return self.app(environ, start_response)
         answer, counted = answered
+        try:
+            headers, key = self._headers(environ, answer, counted, coding, version)
+        except BaseException:
+            answer.close()  # the worker is let go of, whatever went wrong
+            self.live.release(version)
+            raise
+        responses = version.responses
+        start_response("200 OK", headers)
+        return _Body(
+            StreamingBody(answer),
+            zlib.compressobj(self.compress_level, zlib.DEFLATED, GZIP_WINDOW)
+            if ("Content-Encoding", "gzip") in headers
+            else None,
+            # As the response cache keeps the endpoint's answers (server.caching).
+            responses.max_bytes // 8 if responses.enabled else 0,
+            lambda body: responses.put(key, CachedResponse(200, kept_headers(headers), body)),
+            lambda: self.live.release(version),
+        )
+
+    def _headers(
+        self,
+        environ: WSGIEnvironment,
+        answer: Answer,
+        counted: list[tuple[str, str]],
+        coding: str | None,
+        version: ServedVersion,
+    ) -> tuple[list[tuple[str, str]], str]:
+        """The answer's headers, as the endpoint's hooks write them, and where it is kept;
+        its validators recorded, for a revalidation to be answered 304 without the store."""
         fmt = result_format(answer.head)
         store = version.store
         etag = representation_etag(store.data_version, environ)
@@ -132,18 +161,7 @@ class DirectQueries:
         headers += [*counted, *CORS_HEADERS]
         key = response_cache_key(etag, environ)
         validators_of(store).put(key, CachedResponse(304, not_modified_fields(headers), b""))
-        responses = version.responses
-        start_response("200 OK", headers)
-        return _Body(
-            StreamingBody(answer),
-            zlib.compressobj(self.compress_level, zlib.DEFLATED, GZIP_WINDOW)
-            if compressed
-            else None,
-            # As the response cache keeps the endpoint's answers (server.caching).
-            responses.max_bytes // 8 if responses.enabled else 0,
-            lambda body: responses.put(key, CachedResponse(200, kept_headers(headers), body)),
-            lambda: self.live.release(version),
-        )
+        return headers, key
 
     def _answer(
         self, environ: WSGIEnvironment, query: str, version: ServedVersion
@@ -206,8 +224,9 @@ def _query(environ: WSGIEnvironment) -> str | None:
         return None
     try:
         # As the view reads it (server.sparql.protocol): strictly UTF-8, or the view's 400.
+        raw: str = environ.get("QUERY_STRING", "")
         pairs = parse_qsl(
-            environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8"),
+            raw.encode("latin-1").decode("utf-8"),
             keep_blank_values=True,
             errors="strict",
         )
@@ -227,7 +246,7 @@ class _Body:
         chunks: StreamingBody,
         compressor: zlib._Compress | None,
         keep_limit: int,
-        keep: Callable[[bytes], None],
+        keep: Callable[[bytes], object],
         release: Callable[[], None],
     ) -> None:
         self.chunks = chunks

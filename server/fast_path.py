@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from server.caching import read_query_body, representation_etag, response_cache_key
 from server.version.live import LiveData
@@ -58,7 +58,7 @@ class CachedResponses:
         return [] if method == "HEAD" else [kept.body]
 
 
-def content_coding(environ: WSGIEnvironment, offered: Sequence[str]) -> str | bool | None:
+def content_coding(environ: WSGIEnvironment, offered: Sequence[str]) -> str | Literal[False] | None:
     """The content coding flask-compress would choose from ``offered`` (its list, in its
     order) for this request (None: none), or False when a layer before Flask must not answer:
     a coding other than gzip, or an ``Accept-Encoding`` with q-values, ``identity`` or ``*``,

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from werkzeug.http import http_date
 from werkzeug.routing import Map, MapAdapter
@@ -181,7 +181,7 @@ class ReadyDocuments:
         ]
         return _Answer(HTTPStatus.SEE_OTHER, headers, moved.get_data())
 
-    def _coding(self, environ: WSGIEnvironment) -> str | bool | None:
+    def _coding(self, environ: WSGIEnvironment) -> str | Literal[False] | None:
         """The content coding flask-compress would choose (None: none), or False when this
         layer does not answer (``server.fast_path.content_coding``)."""
         return content_coding(environ, self.compression)

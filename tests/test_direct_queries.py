@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from conftest import BASE
 from flask import Flask
-from werkzeug.test import Client, TestResponse
+from werkzeug.test import Client, EnvironBuilder, TestResponse
 
 from server.app import create_app
 from server.direct_queries import DirectQueries
@@ -259,3 +259,24 @@ def test_an_answer_revalidated_is_a_304(built_store):
     again = client.get(address(LOOKUP), headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
     assert again.headers["ETag"] == first.headers["ETag"]
+
+
+def test_an_answer_closed_unread_lets_its_worker_go(built_store):
+    app = create_app(
+        {
+            "TESTING": True,
+            "STORE": str(built_store),
+            "RESPONSE_CACHE_MB": 0,
+            "QUERY_WORKERS": 1,
+            "QUEUE_TIMEOUT": 2,
+        }
+    )
+    layer = layer_of(app)
+    bodies = []  # held, so that only close() can let their workers go, not the collector
+    for _ in range(3):  # each would hold the only worker, were it not let go of
+        environ = EnvironBuilder(path="/sparql", query_string={"query": JOIN}).get_environ()
+        bodies.append(layer(environ, lambda status, headers, exc_info=None: None))
+        bodies[-1].close()
+    answered = Client(layer).get(address(JOIN))
+    assert answered.status_code == 200
+    assert b"Lille" in answered.get_data()
