@@ -100,7 +100,7 @@ def count_before_flask(app: Flask, environ: WSGIEnvironment) -> list[tuple[str, 
         return []
     with app.request_context(environ):
         try:
-            limiter._check_request_limit(in_middleware=False)
+            limiter._check_request_limit()  # as the hook calls it: application limits too
         except RateLimitExceeded:
             return None
         current = limiter.current_limit

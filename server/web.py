@@ -10,7 +10,7 @@ and nowhere else; blueprints reach the data version through the functions below.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from flask import Flask, current_app, g, has_request_context
 
@@ -129,12 +129,12 @@ def take_query_failure(environ: WSGIEnvironment) -> Exception | None:
     return cast(Exception | None, environ.pop(_QUERY_FAILURE, None))
 
 
-def note_rate_limit_counted(environ: WSGIEnvironment, headers: list[tuple[str, Any]]) -> None:
+def note_rate_limit_counted(environ: WSGIEnvironment, headers: list[tuple[str, str]]) -> None:
     """Note that this request was counted against its rate limit already, and the headers
     that report the count."""
     environ[_RATE_LIMIT_COUNTED] = headers
 
 
-def rate_limit_counted(environ: WSGIEnvironment) -> list[tuple[str, Any]] | None:
+def rate_limit_counted(environ: WSGIEnvironment) -> list[tuple[str, str]] | None:
     """The rate limit headers of this request when it was counted already, else None."""
-    return cast(list[tuple[str, Any]] | None, environ.get(_RATE_LIMIT_COUNTED))
+    return cast(list[tuple[str, str]] | None, environ.get(_RATE_LIMIT_COUNTED))
