@@ -15,7 +15,14 @@ if str(PROJECT_ROOT) not in sys.path:
 
 from bench.harness import report
 from bench.harness.measure import Throughput
-from bench.harness.suite import MIN_REQUESTS_PER_CONNECTION, Plan, _longer_run, _unsent
+from bench.harness.suite import (
+    MIN_REQUESTS_PER_CONNECTION,
+    REMAKE_AT_LEAST,
+    REMAKE_MARGIN,
+    Plan,
+    _longer_run,
+    _unsent,
+)
 from bench.harness.workload import Call
 
 
@@ -33,10 +40,15 @@ def test_a_run_with_enough_requests_per_connection_is_not_made_again() -> None:
 
 
 def test_a_run_with_too_few_requests_is_made_again_long_enough_at_its_rate() -> None:
-    # 40 requests in 5 s at 8 clients: 8 req/s, at which those wanted from 8 connections take
-    # MIN_REQUESTS_PER_CONNECTION seconds.
-    seconds = MIN_REQUESTS_PER_CONNECTION * 8 / 8.0
+    # 40 requests in 5 s at 8 clients: 8 req/s, at which those wanted from 8 connections, with
+    # the margin, take MIN_REQUESTS_PER_CONNECTION * REMAKE_MARGIN seconds.
+    seconds = MIN_REQUESTS_PER_CONNECTION * REMAKE_MARGIN * 8 / 8.0
     assert _longer_run(_run(8, 40), _plan(5.0, 60.0)) == pytest.approx(seconds)
+
+
+def test_a_run_just_short_of_enough_requests_is_made_again_for_longer_than_it_lasted() -> None:
+    just_short = MIN_REQUESTS_PER_CONNECTION * 8 - 2
+    assert _longer_run(_run(8, just_short), _plan(5.0, 60.0)) == REMAKE_AT_LEAST * 5.0
 
 
 def test_a_run_made_again_lasts_at_most_the_plans_longest() -> None:
