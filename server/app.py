@@ -111,7 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # WSGI layers around Flask, innermost first: each sees what those inside it answer.
     for wrap in (
-        # Queries sent by GET: evaluated and answered before Flask, as the endpoint would.
+        # Queries (GET, or a POSTed form or query): answered before Flask, as the endpoint would.
         partial(DirectQueries, flask_app=app, live=live, links=describedby_links),
         # Cache hits of the current version are answered before Flask runs.
         partial(CachedResponses, live=live),

@@ -1,4 +1,4 @@
-"""Answering SPARQL queries sent by GET before Flask: the endpoint's own work, nothing else.
+"""Answering SPARQL queries before Flask: the endpoint's own work, nothing else.
 
 A query asked for the first time cannot come from the response cache, and measured on lookups
 (``bench/sparql_floor.py``) Flask's handling of it (routing, the request context, a dozen
@@ -9,8 +9,10 @@ the same negotiation, the same runner (this thread for a lookup, a query worker 
 the same serialisers; then it writes the headers the hooks would, and keeps the answer in the
 response cache as they would.
 
-It answers ``GET /sparql?query=…`` with no other parameter, for a SELECT, ASK, CONSTRUCT or
-DESCRIBE without SERVICE, in a format the request's Accept chooses, sent as it is or gzipped.
+It answers ``GET /sparql?query=…`` with no other parameter, and a POST of a form holding only
+``query`` or of the query itself (``application/sparql-query``; SPARQL 1.1 Protocol §2.1.1 to
+§2.1.3) whose body the response cache read ahead, for a SELECT, ASK, CONSTRUCT or DESCRIBE
+without SERVICE, in a format the request's Accept chooses, sent as it is or gzipped.
 Everything else goes on to Flask unchanged, decided before the query runs: another method or
 parameter (a dataset, ``format=``), a conditional or range request, an Accept or
 Accept-Encoding the views must judge, an update, a query that cannot be profiled (the view's
@@ -26,6 +28,7 @@ go. A test compares this layer's answers with the view's, header for header
 
 from __future__ import annotations
 
+import io
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -40,6 +43,7 @@ from server.caching import (
     NEGOTIATED,
     kept_headers,
     not_modified_fields,
+    read_query_body,
     representation_etag,
     response_cache_key,
     validators_of,
@@ -49,6 +53,7 @@ from server.fast_path import PASS_THROUGH_HEADERS, content_coding
 from server.limits import count_before_flask
 from server.ready_documents import CORS_HEADERS, PLAIN_PREFIX
 from server.response_cache import CachedResponse
+from server.sparql import protocol
 from server.sparql.views import (
     StreamingBody,
     choose_formats,
@@ -75,7 +80,7 @@ GZIP_WINDOW = 16 + zlib.MAX_WBITS
 
 
 class DirectQueries:
-    """WSGI middleware answering queries sent by GET as the endpoint would, before Flask."""
+    """WSGI middleware answering queries as the endpoint would, before Flask."""
 
     def __init__(
         self,
@@ -98,7 +103,8 @@ class DirectQueries:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer the query, or hand the request to the app."""
-        query = _query(environ)
+        # Read per request, as Flask reads it, so that both refuse the same bodies (a 413).
+        query = _query(environ, int(self.flask_app.config["MAX_CONTENT_LENGTH"]))
         coding = content_coding(environ, self.compression) if query is not None else False
         if query is None or coding is False:
             return self.app(environ, start_response)
@@ -145,22 +151,24 @@ class DirectQueries:
         store = version.store
         etag = representation_etag(store.data_version, environ)
         compressed = coding == "gzip" and fmt.media_type in self.compressible
-        headers = [
-            ("Content-Type", fmt.content_type),
-            *result_headers(answer.head),
-            ("Vary", VARY),
-            ("Link", self._links_at(environ.get("SCRIPT_NAME", ""))),
-            ("ETag", f'"{etag}:gzip"' if compressed else f'"{etag}"'),
-            ("Cache-Control", f"public, max-age={MAX_AGE}"),
-        ]
-        if store.built_at:
-            modified = min(datetime.fromisoformat(store.built_at), datetime.now(UTC))
-            headers.append(("Last-Modified", http_date(modified)))
+        headers = [("Content-Type", fmt.content_type), *result_headers(answer.head)]
+        # Only a GET is marked for caches (server.caching): a POST's answer has no validators
+        # (RFC 9110 §9.3.3); the response cache still keeps it, by its body's digest.
+        cacheable = environ.get("REQUEST_METHOD") == "GET"
+        headers.append(("Vary", VARY if cacheable else "Accept, Accept-Encoding"))
+        headers.append(("Link", self._links_at(environ.get("SCRIPT_NAME", ""))))
+        if cacheable:
+            headers.append(("ETag", f'"{etag}:gzip"' if compressed else f'"{etag}"'))
+            headers.append(("Cache-Control", f"public, max-age={MAX_AGE}"))
+            if store.built_at:
+                modified = min(datetime.fromisoformat(store.built_at), datetime.now(UTC))
+                headers.append(("Last-Modified", http_date(modified)))
         if compressed:
             headers.append(("Content-Encoding", "gzip"))
         headers += [*counted, *CORS_HEADERS]
         key = response_cache_key(etag, environ)
-        validators_of(store).put(key, CachedResponse(304, not_modified_fields(headers), b""))
+        if cacheable:
+            validators_of(store).put(key, CachedResponse(304, not_modified_fields(headers), b""))
         return headers, key
 
     def _answer(
@@ -213,23 +221,44 @@ class DirectQueries:
         return links
 
 
-def _query(environ: WSGIEnvironment) -> str | None:
-    """The query of a request this layer may answer, else None."""
+def _query(environ: WSGIEnvironment, max_body: int) -> str | None:
+    """The query of a request this layer may answer, else None: ``GET /sparql?query=…``, or a
+    POST of a form holding only ``query`` or of the query itself, with no query string and a
+    body of at most ``max_body`` bytes."""
+    method = environ.get("REQUEST_METHOD")
     if (
-        environ.get("REQUEST_METHOD") != "GET"
+        method not in {"GET", "POST"}
         or environ.get("PATH_INFO") != ENDPOINT_PATH
         or any(h in environ for h in PASS_THROUGH_HEADERS)
         or not PLAIN_PREFIX.fullmatch(environ.get("SCRIPT_NAME", ""))
     ):
         return None
+    raw: str = environ.get("QUERY_STRING", "")
+    if method == "GET":
+        return _only_query(raw.encode("latin-1"))
+    # A body the response cache has read ahead (up to its size): the others go to Flask, and
+    # so does one over the configured limit (its 413).
+    if raw or not read_query_body(environ):
+        return None
+    body = environ.get("wsgi.input")
+    if not isinstance(body, io.BytesIO) or len(body.getvalue()) > max_body:
+        return None
+    sent = body.getvalue()
+    media_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    if media_type == protocol.FORM:
+        return _only_query(sent)
     try:
-        # As the view reads it (server.sparql.protocol): strictly UTF-8, or the view's 400.
-        raw: str = environ.get("QUERY_STRING", "")
-        pairs = parse_qsl(
-            raw.encode("latin-1").decode("utf-8"),
-            keep_blank_values=True,
-            errors="strict",
-        )
+        query = sent.decode("utf-8")
+    except UnicodeDecodeError:
+        return None  # the view's 400
+    return query if media_type == protocol.DIRECT and query.strip() else None
+
+
+def _only_query(encoded: bytes) -> str | None:
+    """The query of form-encoded ``encoded`` holding one non-empty ``query`` and nothing else;
+    as the view reads it (``server.sparql.protocol``): strictly UTF-8, or the view's 400."""
+    try:
+        pairs = parse_qsl(encoded.decode("utf-8"), keep_blank_values=True, errors="strict")
     except (UnicodeError, ValueError):
         return None
     if len(pairs) != 1 or pairs[0][0] != "query" or not pairs[0][1].strip():

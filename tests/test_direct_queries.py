@@ -1,5 +1,6 @@
-"""Queries sent by GET, answered before Flask: the answers the endpoint gives, header for
-header, one rate-limit count whichever way a request goes, and everything else left to it."""
+"""Queries answered before Flask (sent by GET, or POSTed as a form or as the query itself):
+the answers the endpoint gives, header for header, one rate-limit count whichever way a
+request goes, and everything else left to it."""
 
 from __future__ import annotations
 
@@ -100,6 +101,31 @@ def by_the_endpoint(layer: DirectQueries, path: str, **kwargs) -> TestResponse:
     return Client(layer.app.app).get(path, **kwargs)
 
 
+# The three ways of SPARQL 1.1 Protocol §2.1 to send a query.
+SENDINGS = ["get", "form", "direct"]
+
+
+def sent(client: Client, sending: str, query: str, headers: dict[str, str]) -> TestResponse:
+    """``query`` sent to ``client``'s /sparql the way ``sending`` names."""
+    if sending == "get":
+        return client.get(address(query), headers=headers)
+    if sending == "form":
+        return client.post("/sparql", data={"query": query}, headers=headers)
+    return client.post(
+        "/sparql", data=query.encode(), content_type="application/sparql-query", headers=headers
+    )
+
+
+def both_ways(
+    layer: DirectQueries, sending: str, query: str, headers: dict[str, str]
+) -> tuple[TestResponse, TestResponse]:
+    """The layer's answer (which must not have needed the app) and the endpoint's."""
+    before = layer.app.calls
+    fast = sent(Client(layer), sending, query, headers)
+    assert layer.app.calls == before, f"{query} ({sending}) was handed on to Flask"
+    return fast, sent(Client(layer.app.app), sending, query, headers)
+
+
 def comparable(response: TestResponse) -> dict[str, str]:
     headers = {name.lower(): value for name, value in response.headers.items()}
     return {name: value for name, value in headers.items() if name not in PER_EXCHANGE}
@@ -117,32 +143,36 @@ def assert_same_answer(fast: TestResponse, slow: TestResponse) -> None:
     assert "X-RateLimit-Remaining" in fast.headers
 
 
+@pytest.mark.parametrize("sending", SENDINGS)
 @pytest.mark.parametrize("accept", SOLUTION_TYPES)
 @pytest.mark.parametrize("query", [LOOKUP, JOIN, ASK], ids=["lookup", "join", "ask"])
-def test_a_query_is_answered_as_the_endpoint_answers_it(layer, query, accept):
+def test_a_query_is_answered_as_the_endpoint_answers_it(layer, query, accept, sending):
     headers = {"Accept": accept} if accept else {}
-    fast = direct(layer, address(query), headers=headers)
-    slow = by_the_endpoint(layer, address(query), headers=headers)
-    assert_same_answer(fast, slow)
+    assert_same_answer(*both_ways(layer, sending, query, headers))
 
 
+@pytest.mark.parametrize("sending", SENDINGS)
 @pytest.mark.parametrize("accept", GRAPH_TYPES)
 @pytest.mark.parametrize("query", [CONSTRUCT, DESCRIBE], ids=["construct", "describe"])
-def test_a_graph_query_is_answered_as_the_endpoint_answers_it(layer, query, accept):
+def test_a_graph_query_is_answered_as_the_endpoint_answers_it(layer, query, accept, sending):
     headers = {"Accept": accept} if accept else {}
-    fast = direct(layer, address(query), headers=headers)
-    slow = by_the_endpoint(layer, address(query), headers=headers)
-    assert_same_answer(fast, slow)
+    assert_same_answer(*both_ways(layer, sending, query, headers))
 
 
+@pytest.mark.parametrize("sending", SENDINGS)
 @pytest.mark.parametrize("encoding", ["gzip", "gzip, deflate", "deflate, GZIP"])
 @pytest.mark.parametrize("query", [LOOKUP, JOIN, ASK], ids=["lookup", "join", "ask"])
-def test_an_answer_is_gzipped_as_the_endpoint_gzips_it(layer, query, encoding):
-    headers = {"Accept-Encoding": encoding}
-    fast = direct(layer, address(query), headers=headers)
-    slow = by_the_endpoint(layer, address(query), headers=headers)
+def test_an_answer_is_gzipped_as_the_endpoint_gzips_it(layer, query, encoding, sending):
+    fast, slow = both_ways(layer, sending, query, {"Accept-Encoding": encoding})
     assert fast.headers["Content-Encoding"] == "gzip"
     assert_same_answer(fast, slow)
+
+
+def test_only_an_answer_to_a_get_is_marked_for_caches(layer):
+    by_get, _ = both_ways(layer, "get", LOOKUP, {})
+    by_post, _ = both_ways(layer, "form", LOOKUP, {})
+    assert {"ETag", "Last-Modified", "Cache-Control"} <= set(by_get.headers.keys())
+    assert not {"ETag", "Last-Modified", "Cache-Control"} & set(by_post.headers.keys())
 
 
 def test_the_links_keep_the_prefix_the_service_is_published_under(layer):
@@ -191,12 +221,30 @@ def test_what_the_layer_does_not_answer_goes_on_to_the_endpoint(layer, path, kwa
     assert layer.app.calls == before + 1
 
 
-def test_other_methods_go_on_to_the_endpoint(layer):
+def test_a_head_request_goes_on_to_the_endpoint(layer):
     before = layer.app.calls
     head = Client(layer).head(address(LOOKUP))
-    post = Client(layer).post("/sparql", data={"query": LOOKUP})
-    assert layer.app.calls == before + 2
-    assert head.status_code == post.status_code == 200
+    assert layer.app.calls == before + 1
+    assert head.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"data": {"query": LOOKUP, "default-graph-uri": BASE + "graph/x"}},  # a dataset
+        {"data": {"update": "INSERT DATA { <a:b> <a:b> <a:b> }"}},  # the view's 403
+        {"data": {"query": LOOKUP}, "query_string": {"format": "json"}},  # a query string too
+        {"data": b"\xff", "content_type": "application/sparql-query"},  # not UTF-8: a 400
+        {"data": b" ", "content_type": "application/sparql-query"},  # empty: the view's 400
+        {"data": LOOKUP.encode(), "content_type": "text/plain"},  # the view's 415
+        {"data": {"query": "x" * (64 * 1024)}},  # a body longer than the cache reads ahead
+    ],
+    ids=["dataset", "update", "query-string", "not-utf8", "empty", "text-plain", "long"],
+)
+def test_a_post_the_layer_does_not_answer_goes_on_to_the_endpoint(layer, kwargs):
+    before = layer.app.calls
+    Client(layer).post("/sparql", **kwargs)
+    assert layer.app.calls == before + 1
 
 
 def test_a_query_that_fails_is_answered_by_the_endpoint_with_its_error(layer):
@@ -208,6 +256,15 @@ def test_a_query_that_fails_is_answered_by_the_endpoint_with_its_error(layer):
     assert fast.status_code == slow.status_code == 400
     assert fast.get_json() == slow.get_json()
     assert "invalid SPARQL query" in fast.get_json()["message"]
+
+
+def test_a_posted_query_that_fails_is_answered_by_the_endpoint_with_its_error(layer):
+    broken = "SELECT ?s WHERE { ?s ?p }"
+    before = layer.app.calls
+    fast = Client(layer).post("/sparql", data={"query": broken})
+    assert layer.app.calls == before + 1
+    assert fast.status_code == 400
+    assert "invalid SPARQL query" in fast.get_data(as_text=True)
 
 
 def test_a_failed_query_is_counted_once_against_the_rate_limit(layer):
@@ -231,9 +288,9 @@ def test_requests_answered_either_way_share_one_rate_limit_count(built_store):
     client = Client(app)
     answers = [
         client.get(address(LOOKUP)),  # before Flask
-        client.post("/sparql", data={"query": LOOKUP}),  # through Flask
+        client.get(address(LOOKUP, format="json")),  # through Flask (a parameter it reads)
         client.get(address(JOIN)),
-        client.post("/sparql", data={"query": JOIN}),
+        client.get(address(JOIN, format="json")),
     ]
     assert [r.headers["X-RateLimit-Remaining"] for r in answers] == ["3", "2", "1", "0"]
     refused = client.get(address(ASK))
@@ -250,6 +307,16 @@ def test_an_answer_is_kept_and_asked_again_is_a_cache_hit(built_store):
     assert "X-Cache" not in first.headers
     assert again.headers["X-Cache"] == "hit"
     assert again.get_data() == sent
+
+
+def test_an_answer_to_a_posted_query_is_kept_and_asked_again_is_a_cache_hit(built_store):
+    app = create_app({"TESTING": True, "STORE": str(built_store), "RESPONSE_CACHE_MB": 8})
+    client = Client(app)
+    first = client.post("/sparql", data={"query": JOIN})
+    kept = first.get_data()
+    again = client.post("/sparql", data={"query": JOIN})
+    assert again.headers["X-Cache"] == "hit"
+    assert again.get_data() == kept
 
 
 def test_an_answer_revalidated_is_a_304(built_store):
