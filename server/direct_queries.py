@@ -241,9 +241,9 @@ def _query(environ: WSGIEnvironment, max_body: int) -> str | None:
     if raw or not read_query_body(environ):
         return None
     body = environ.get("wsgi.input")
-    if not isinstance(body, io.BytesIO) or len(body.getvalue()) > max_body:
+    sent = body.getvalue() if isinstance(body, io.BytesIO) else None
+    if sent is None or len(sent) > max_body:
         return None
-    sent = body.getvalue()
     media_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
     if media_type == protocol.FORM:
         return _only_query(sent)

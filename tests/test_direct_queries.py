@@ -4,14 +4,15 @@ request goes, and everything else left to it."""
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
+import wsgi_layers
 from conftest import BASE
 from flask import Flask
 from werkzeug.test import Client, EnvironBuilder, TestResponse
+from wsgi_layers import answered_alone, answered_behind, counted, decoded, layer_of
 
 from server.app import create_app
 from server.direct_queries import DirectQueries
@@ -40,25 +41,6 @@ SOLUTION_TYPES = [
 GRAPH_TYPES = [None, "text/turtle", "application/n-triples", "application/ld+json"]
 
 
-class CountingApp:
-    """The app behind the layer, counting the requests the layer handed on to it."""
-
-    def __init__(self, app):
-        self.app = app
-        self.calls = 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.app(environ, start_response)
-
-
-def layer_of(app: Flask) -> DirectQueries:
-    wsgi = app.wsgi_app
-    while not isinstance(wsgi, DirectQueries):
-        wsgi = wsgi.app
-    return wsgi
-
-
 @pytest.fixture(scope="module")
 def app(built_store) -> Flask:
     # No response cache: the endpoint must make every answer compared here. A limit no test
@@ -75,30 +57,12 @@ def app(built_store) -> Flask:
 
 @pytest.fixture
 def layer(app) -> Iterator[DirectQueries]:
-    wsgi = layer_of(app)
-    counting = CountingApp(wsgi.app)
-    wsgi.app = counting
-    try:
-        yield wsgi
-    finally:
-        wsgi.app = counting.app
+    with counted(app, DirectQueries) as layer:
+        yield layer
 
 
 def address(query: str, **more: str) -> str:
     return "/sparql?" + urlencode({"query": query, **more})
-
-
-def direct(layer: DirectQueries, path: str, **kwargs) -> TestResponse:
-    """The layer's answer, which must not have needed the app behind it."""
-    before = layer.app.calls
-    response = Client(layer).get(path, **kwargs)
-    assert layer.app.calls == before, f"{path} was handed on to Flask"
-    return response
-
-
-def by_the_endpoint(layer: DirectQueries, path: str, **kwargs) -> TestResponse:
-    """What the endpoint answers to the same request."""
-    return Client(layer.app.app).get(path, **kwargs)
 
 
 # The three ways of SPARQL 1.1 Protocol §2.1 to send a query.
@@ -127,19 +91,13 @@ def both_ways(
 
 
 def comparable(response: TestResponse) -> dict[str, str]:
-    headers = {name.lower(): value for name, value in response.headers.items()}
-    return {name: value for name, value in headers.items() if name not in PER_EXCHANGE}
-
-
-def body(response: TestResponse) -> bytes:
-    data = response.get_data()
-    return gzip.decompress(data) if response.headers.get("Content-Encoding") == "gzip" else data
+    return wsgi_layers.comparable(response, PER_EXCHANGE)
 
 
 def assert_same_answer(fast: TestResponse, slow: TestResponse) -> None:
     assert fast.status_code == slow.status_code == 200
     assert comparable(fast) == comparable(slow)
-    assert body(fast) == body(slow)
+    assert decoded(fast) == decoded(slow)
     assert "X-RateLimit-Remaining" in fast.headers
 
 
@@ -176,8 +134,8 @@ def test_only_an_answer_to_a_get_is_marked_for_caches(layer):
 
 
 def test_the_links_keep_the_prefix_the_service_is_published_under(layer):
-    fast = direct(layer, address(LOOKUP), base_url="http://localhost/kg/")
-    slow = by_the_endpoint(layer, address(LOOKUP), base_url="http://localhost/kg/")
+    fast = answered_alone(layer, address(LOOKUP), base_url="http://localhost/kg/")
+    slow = answered_behind(layer, address(LOOKUP), base_url="http://localhost/kg/")
     assert "</kg/.well-known/void>" in fast.headers["Link"]
     assert fast.headers["Link"] == slow.headers["Link"]
 
@@ -186,13 +144,13 @@ def test_a_truncated_result_says_so_as_the_endpoint_does(built_store):
     app = create_app(
         {"TESTING": True, "STORE": str(built_store), "RESPONSE_CACHE_MB": 0, "RESULT_LIMIT": 3}
     )
-    layer = layer_of(app)
+    layer = layer_of(app, DirectQueries)
     fast = Client(layer).get(address(LOOKUP))
     slow = Client(layer.app).get(address(LOOKUP))
     assert fast.headers["X-Result-Truncated"] == "true"
     assert comparable(fast) == comparable(slow)
-    assert body(fast) == body(slow)
-    assert body(fast).count(b'"p":') == 3
+    assert decoded(fast) == decoded(slow)
+    assert decoded(fast).count(b'"p":') == 3
 
 
 @pytest.mark.parametrize(
@@ -251,7 +209,7 @@ def test_a_query_that_fails_is_answered_by_the_endpoint_with_its_error(layer):
     broken = "SELECT ?s WHERE { ?s ?p }"  # a SELECT to the profile, not to the parser
     before = layer.app.calls
     fast = Client(layer).get(address(broken), headers={"Accept": "application/json"})
-    slow = by_the_endpoint(layer, address(broken), headers={"Accept": "application/json"})
+    slow = answered_behind(layer, address(broken), headers={"Accept": "application/json"})
     assert layer.app.calls == before + 1
     assert fast.status_code == slow.status_code == 400
     assert fast.get_json() == slow.get_json()
@@ -268,9 +226,9 @@ def test_a_posted_query_that_fails_is_answered_by_the_endpoint_with_its_error(la
 
 
 def test_a_failed_query_is_counted_once_against_the_rate_limit(layer):
-    first = direct(layer, address(LOOKUP))
+    first = answered_alone(layer, address(LOOKUP))
     failed = Client(layer).get(address("SELECT ?s WHERE { ?s ?p }"))
-    after = direct(layer, address(LOOKUP))
+    after = answered_alone(layer, address(LOOKUP))
     remaining = [int(r.headers["X-RateLimit-Remaining"]) for r in (first, failed, after)]
     assert remaining == [remaining[0], remaining[0] - 1, remaining[0] - 2]
 
@@ -338,7 +296,7 @@ def test_an_answer_closed_unread_lets_its_worker_go(built_store):
             "QUEUE_TIMEOUT": 2,
         }
     )
-    layer = layer_of(app)
+    layer = layer_of(app, DirectQueries)
     bodies = []  # held, so that only close() can let their workers go, not the collector
     for _ in range(3):  # each would hold the only worker, were it not let go of
         environ = EnvironBuilder(path="/sparql", query_string={"query": JOIN}).get_environ()

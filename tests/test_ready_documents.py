@@ -3,14 +3,15 @@ the same answers as the views give, header for header, and everything else left 
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
+import wsgi_layers
 from conftest import BASE
 from flask import Flask
 from werkzeug.test import Client, TestResponse
+from wsgi_layers import answered_alone, answered_behind, counted, decoded
 
 from server.app import create_app
 from server.entities import describe as describing
@@ -21,18 +22,6 @@ CHROME = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image
 PER_EXCHANGE = {"date"}
 
 
-class CountingApp:
-    """The app behind the layer, counting the requests the layer handed on to it."""
-
-    def __init__(self, app):
-        self.app = app
-        self.calls = 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.app(environ, start_response)
-
-
 @pytest.fixture(scope="module")
 def app(built_store) -> Flask:
     # No response cache: the views must make every answer compared here.
@@ -41,38 +30,12 @@ def app(built_store) -> Flask:
 
 @pytest.fixture
 def layer(app) -> Iterator[ReadyDocuments]:
-    wsgi = app.wsgi_app
-    while not isinstance(wsgi, ReadyDocuments):
-        wsgi = wsgi.app
-    counting = CountingApp(wsgi.app)
-    wsgi.app = counting
-    try:
-        yield wsgi
-    finally:
-        wsgi.app = counting.app
-
-
-def ready(layer: ReadyDocuments, path: str, **kwargs) -> TestResponse:
-    """The layer's answer, which must not have needed the app behind it."""
-    before = layer.app.calls
-    response = Client(layer).get(path, **kwargs)
-    assert layer.app.calls == before, f"{path} was handed on to Flask"
-    return response
-
-
-def by_the_views(layer: ReadyDocuments, path: str, **kwargs) -> TestResponse:
-    """What the views answer to the same request."""
-    return Client(layer.app.app).get(path, **kwargs)
+    with counted(app, ReadyDocuments) as layer:
+        yield layer
 
 
 def comparable(response: TestResponse) -> dict[str, str]:
-    headers = {name.lower(): value for name, value in response.headers.items()}
-    return {name: value for name, value in headers.items() if name not in PER_EXCHANGE}
-
-
-def body(response: TestResponse) -> bytes:
-    data = response.get_data()
-    return gzip.decompress(data) if response.headers.get("Content-Encoding") == "gzip" else data
+    return wsgi_layers.comparable(response, PER_EXCHANGE)
 
 
 @pytest.mark.parametrize("extension", ["ttl", "jsonld", "nt"])
@@ -80,11 +43,11 @@ def body(response: TestResponse) -> bytes:
 def test_a_document_made_at_build_is_answered_as_the_view_answers_it(layer, extension, encoding):
     path = f"/data/commune/59350.{extension}"
     headers = {"Accept-Encoding": encoding} if encoding else {}
-    fast = ready(layer, path, headers=headers)
-    slow = by_the_views(layer, path, headers=headers)
+    fast = answered_alone(layer, path, headers=headers)
+    slow = answered_behind(layer, path, headers=headers)
     assert fast.status_code == slow.status_code == 200
     assert comparable(fast) | {"content-length": ""} == comparable(slow) | {"content-length": ""}
-    assert body(fast) == body(slow)
+    assert decoded(fast) == decoded(slow)
 
 
 @pytest.mark.parametrize(
@@ -93,15 +56,15 @@ def test_a_document_made_at_build_is_answered_as_the_view_answers_it(layer, exte
 )
 def test_an_entity_iri_is_answered_303_as_the_view_answers_it(layer, accept):
     headers = {"Accept": accept} if accept else {}
-    fast = ready(layer, "/id/ecosystem/lille", headers=headers)
-    slow = by_the_views(layer, "/id/ecosystem/lille", headers=headers)
+    fast = answered_alone(layer, "/id/ecosystem/lille", headers=headers)
+    slow = answered_behind(layer, "/id/ecosystem/lille", headers=headers)
     assert fast.status_code == slow.status_code == 303
     assert comparable(fast) == comparable(slow)
     assert fast.get_data() == slow.get_data()
 
 
 def test_the_addresses_keep_the_prefix_the_service_is_published_under(layer):
-    response = ready(layer, "/id/commune/59350", base_url="http://localhost/kg/")
+    response = answered_alone(layer, "/id/commune/59350", base_url="http://localhost/kg/")
     assert response.headers["Location"] == "/kg/data/commune/59350.ttl"
     assert "</kg/page/commune/59350>" in response.headers["Link"]
 
@@ -158,8 +121,8 @@ def test_a_former_identifier_goes_on_to_the_views_and_its_301(layer):
 def test_the_json_ld_context_is_linked_at_the_host_as_the_view_reads_it(layer, host):
     # Werkzeug reads the Host (drops a default port, refuses characters no host has); the
     # raw header never reaches the Link.
-    fast = ready(layer, "/data/commune/59350.jsonld", headers={"Host": host})
-    slow = by_the_views(layer, "/data/commune/59350.jsonld", headers={"Host": host})
+    fast = answered_alone(layer, "/data/commune/59350.jsonld", headers={"Host": host})
+    slow = answered_behind(layer, "/data/commune/59350.jsonld", headers={"Host": host})
     assert fast.headers["Link"] == slow.headers["Link"]
     assert "evil" not in fast.headers["Link"]
 
