@@ -15,7 +15,7 @@ over the store:
    ``prov:wasDerivedFrom`` for every claim graph's source;
 3. then, entity by entity in the same subject order, one range read of its statements in
    every graph (which graphs state each one), the description assembled by the very code a
-   request uses (``server.entities.describe.assemble``), its quads by ``document_quads`` and
+   request uses (``server.entities.describe.assemble``), its triples by ``document_triples`` and
    its bodies by ``serialise``.
 
 What is written: for each entity, page 1 of its document in Turtle, JSON-LD and N-Triples,
@@ -379,30 +379,24 @@ def _rows(
             labels=labels,
         )
         more = description.has_next_incoming_page
-        # One document, then its own IRI (and its next page's) in each format's name: the
-        # rest is the same graph, and building quads is most of the cost.
-        first = documents.document_iri(base_uri, path, MATERIALISED[0].extension)
-        next_first = documents.document_iri(base_uri, path, MATERIALISED[0].extension, 2)
+        graph = documents.graph_document(description, dataset)
         before = previous.find(path)
         modified = before[0] if before is not None else built_at
-        quads = documents.document_quads(
-            description, first, dataset, modified, next_first if more else None, reify=True
-        )
-        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
 
+        nt = negotiation.N_TRIPLES
         # N-Triples first: it says every triple in order, so the same bytes as before mean the
         # same document in every format, and it keeps its date.
-        written = _written(triples, negotiation.N_TRIPLES, base_uri, path, prefixes)
-        digest = _digest(written)
+        bodies = {nt.extension: _written(graph, nt, base_uri, path, modified, more, prefixes)}
+        digest = _digest(bodies[nt.extension])
         if before is not None and digest != before[1]:
             modified = built_at
-            triples = _dated(triples, ox.NamedNode(first), built_at)
-            written = _written(triples, negotiation.N_TRIPLES, base_uri, path, prefixes)
-            digest = _digest(written)
-        bodies = {negotiation.N_TRIPLES.extension: written}
+            bodies[nt.extension] = _written(graph, nt, base_uri, path, modified, more, prefixes)
+            digest = _digest(bodies[nt.extension])
         for fmt in MATERIALISED:
             if fmt.extension not in bodies:
-                bodies[fmt.extension] = _written(triples, fmt, base_uri, path, prefixes)
+                bodies[fmt.extension] = _written(
+                    graph, fmt, base_uri, path, modified, more, prefixes
+                )
         packed = [
             (fmt.extension, gzip.compress(bodies[fmt.extension], GZIP_LEVEL, mtime=0))
             for fmt in MATERIALISED
@@ -415,51 +409,19 @@ def _digest(body: bytes) -> bytes:
 
 
 def _written(
-    triples: list[ox.Triple],
+    graph: documents.GraphDocument,
     fmt: negotiation.Format,
     base_uri: str,
     path: str,
+    modified: str,
+    more: bool,
     prefixes: dict[str, str],
 ) -> bytes:
-    """The document of ``path`` in ``fmt``, named by its own IRI in that format."""
-    first = documents.document_iri(base_uri, path, MATERIALISED[0].extension)
-    next_first = documents.document_iri(base_uri, path, MATERIALISED[0].extension, 2)
-    named = _renamed(
-        triples,
-        {
-            first: documents.document_iri(base_uri, path, fmt.extension),
-            next_first: documents.document_iri(base_uri, path, fmt.extension, 2),
-        },
-    )
-    return documents.serialise_graph(named, fmt, prefixes)
-
-
-def _dated(triples: list[ox.Triple], document: ox.NamedNode, modified: str) -> list[ox.Triple]:
-    """``triples`` with the document's ``dct:modified`` replaced by ``modified``."""
-    literal = ox.Literal(modified, datatype=ox.NamedNode(XSD_DATE_TIME))
-    return [
-        ox.Triple(t.subject, t.predicate, literal)
-        if t.subject == document and t.predicate == DCT_MODIFIED
-        else t
-        for t in triples
-    ]
-
-
-def _renamed(triples: list[ox.Triple], names: dict[str, str]) -> list[ox.Triple]:
-    """``triples`` with the IRIs in ``names`` renamed (the document's: only in the triples
-    about the document itself, as subject, or as the object of hydra:next)."""
-    if all(old == new for old, new in names.items()):
-        return triples
-    document = ox.NamedNode(next(iter(names)))
-    renamed = []
-    for triple in triples:
-        if triple.subject == document:
-            value = triple.object
-            if isinstance(value, ox.NamedNode) and value.value in names:
-                value = ox.NamedNode(names[value.value])
-            triple = ox.Triple(ox.NamedNode(names[document.value]), triple.predicate, value)
-        renamed.append(triple)
-    return renamed
+    """The document of ``path`` in ``fmt``, named by its own IRI in that format (and its next
+    page's)."""
+    own = documents.document_iri(base_uri, path, fmt.extension)
+    following = documents.document_iri(base_uri, path, fmt.extension, 2) if more else None
+    return documents.serialise_graph(graph.named(own, modified, following), fmt, prefixes)
 
 
 def _write_rows(connection: sqlite3.Connection, rows: Iterator[_Row]) -> tuple[int, int]:
