@@ -387,7 +387,11 @@ def build(
                         previous_files if export_files else None,
                         export_files,
                     )
-                searchable = _dumps_and_index(staged, prepared, version_name, dump_processes, clock)
+                kept = change is not None and _keeps_geography(change, prepared.base_uri)
+                same_geography = reuse.version if reuse is not None and kept else None
+                searchable = _dumps_and_index(
+                    staged, prepared, version_name, dump_processes, clock, same_geography
+                )
                 if remade is not None:
                     also = ", and every document written as files" if export_files else ""
                     clock.step(
@@ -511,10 +515,23 @@ def _load_store(
     return store, change
 
 
+def _keeps_geography(change: incremental.Changes, base_uri: str) -> bool:
+    """Whether ``change`` leaves the geography graph as it was (curated files could, in
+    principle, state something in it)."""
+    geography = ox.NamedNode(base_uri + dumps.GEOGRAPHY_GRAPH)
+    return not any(q.graph_name == geography for q in change.removed | change.added)
+
+
 def _dumps_and_index(
-    staged: Path, prepared: Prepared, version_name: str, processes: int, clock: _Clock
+    staged: Path,
+    prepared: Prepared,
+    version_name: str,
+    processes: int,
+    clock: _Clock,
+    same_geography: layout.Version | None,
 ) -> int:
-    """Write the dumps and the search index beside the staged store; the entities indexed."""
+    """Write the dumps and the search index beside the staged store; the entities indexed.
+    ``same_geography``: a version whose geography graph the staged store has unchanged."""
     clock.step("dumps and search index", f"{len(dumps.SPECS)} files, {processes} processes")
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as indexer:
@@ -528,6 +545,10 @@ def _dumps_and_index(
             prepared.base_uri,
             project_prefixes(prepared.base_uri),
             processes=processes,
+            keep_geography=staged / layout.GEOGRAPHY_MEMBER,
+            reuse_geography=(
+                same_geography.directory / layout.GEOGRAPHY_MEMBER if same_geography else None
+            ),
         )
         searchable = indexed.result()
     clock.progress(f"  {search_index.SEARCH_INDEX}: {searchable:,} named entities")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import multiprocessing
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
@@ -218,19 +219,60 @@ def _write_stream(
     if _is_union(spec):
         union.write(fmt, output, shown)
         return union.count()
-    if spec.dataset == "french-tech-kg":
-        # Every named graph, none of the union copy: each graph dumped as N-Triples by
-        # Oxigraph, its name appended to each line (N-Triples escapes newlines in literals,
-        # so " .\n" ends a statement and nothing else).
-        total = 0
-        for graph in sorted(store.named_graphs(), key=lambda g: g.value):
-            lines = cast(bytes, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph))
-            out.write(lines.replace(b" .\n", f" {graph} .\n".encode()))
-            total += _count(store, graph)
-        return total
     counter = _Counting(_statements(store, spec, base_uri))
     ox.serialize(cast(Iterable[ox.Triple], counter), output, fmt, prefixes=shown)
     return counter.count
+
+
+def _write_named_graphs(
+    store: ox.Store, base_uri: str, path: Path, keep: Path | None, reuse: Path | None
+) -> int:
+    """The N-Quads dump of every named graph (none of the union copy) into ``path``, as gzip
+    members: the graphs before the geography's, the geography's, the graphs after it (RFC 1952
+    §2.2: a gzip file is a series of members, read as one stream). Returns its statements.
+
+    The geography's member is kept at ``keep``; an incremental build, whose geography did not
+    change, copies the previous version's (``reuse``) rather than dumping it again, which was
+    four fifths of this dump's time (3.4 of 4.7 s on the full data, measured).
+    """
+    geography = ox.NamedNode(base_uri + GEOGRAPHY_GRAPH)
+    graphs = sorted(store.named_graphs(), key=lambda g: g.value)
+    total = 0
+    parts: list[list[ox.NamedNode | ox.BlankNode]] = [
+        [g for g in graphs if g.value < geography.value],
+        [geography] if geography in graphs else [],
+        [g for g in graphs if g.value > geography.value],
+    ]
+    with path.open("wb") as out:
+        for part in parts:
+            if not part:
+                continue
+            if part == [geography] and reuse is not None and reuse.is_file():
+                member = reuse.read_bytes()
+                total += _count(store, geography)
+            else:
+                member, counted = _member(store, part)
+                total += counted
+            if part == [geography] and keep is not None:
+                keep.write_bytes(member)
+            out.write(member)
+    return total
+
+
+def _member(store: ox.Store, graphs: list[ox.NamedNode | ox.BlankNode]) -> tuple[bytes, int]:
+    """One gzip member of ``graphs`` in N-Quads, and how many statements it holds."""
+    buffer = io.BytesIO()
+    total = 0
+    # mtime=0 and no file name: the same graphs give the same bytes, in every version.
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=6, mtime=0) as out:
+        for graph in graphs:
+            # Each graph dumped as N-Triples by Oxigraph, its name appended to each line
+            # (N-Triples escapes newlines in literals, so " .\n" ends a statement and nothing
+            # else).
+            lines = cast(bytes, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph))
+            out.write(lines.replace(b" .\n", f" {graph} .\n".encode()))
+            total += _count(store, graph)
+    return buffer.getvalue(), total
 
 
 def _count(store: ox.Store, graph: ox.NamedNode | ox.BlankNode | None) -> int:
@@ -263,16 +305,39 @@ class _Tee:
             output.flush()
 
 
-def _write_streams(
-    args: tuple[str, str, tuple[tuple[DumpSpec, ...], ...], str, str, dict[str, str]],
-) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class _Job:
+    """The streams one process writes, and where they go; picklable."""
+
+    oxigraph_path: str
+    directory: str
+    streams: tuple[tuple[DumpSpec, ...], ...]
+    version: str
+    base_uri: str
+    prefixes: dict[str, str]
+    keep_geography: str | None  # where the geography's N-Quads member is kept
+    reuse_geography: str | None  # a previous version's member of the same geography
+
+
+def _write_streams(job: _Job) -> list[dict[str, object]]:
     """Serialise each stream once into the file of each of its specs; describe each file."""
-    oxigraph_path, directory, streams, version, base_uri, prefixes = args
-    store = ox.Store.read_only(oxigraph_path)
+    store = ox.Store.read_only(job.oxigraph_path)
     union = _Union(store)
     described: list[dict[str, object]] = []
-    for specs in streams:
-        paths = [Path(directory) / spec.filename(version) for spec in specs]
+    for specs in job.streams:
+        paths = [Path(job.directory) / spec.filename(job.version) for spec in specs]
+        if specs[0].dataset == "french-tech-kg" and specs[0].named_graphs:
+            (path,) = paths
+            keep, reuse = job.keep_geography, job.reuse_geography
+            count = _write_named_graphs(
+                store,
+                job.base_uri,
+                path,
+                Path(keep) if keep else None,
+                Path(reuse) if reuse else None,
+            )
+            described.append(_describe(specs[0], path, count))
+            continue
         with ExitStack() as files:
             outputs: list[_Output] = []
             for spec, path in zip(specs, paths, strict=True):
@@ -284,7 +349,7 @@ def _write_streams(
                 else:
                     outputs.append(raw)
             out = outputs[0] if len(outputs) == 1 else _Tee(outputs)
-            count = _write_stream(store, union, specs[0], base_uri, prefixes, out)
+            count = _write_stream(store, union, specs[0], job.base_uri, job.prefixes, out)
         described += [_describe(spec, path, count) for spec, path in zip(specs, paths, strict=True)]
     return described
 
@@ -330,8 +395,15 @@ def write_dumps(
     base_uri: str,
     prefixes: dict[str, str],
     processes: int = 2,
+    keep_geography: Path | None = None,
+    reuse_geography: Path | None = None,
 ) -> list[DumpFile]:
-    """Write every dump of ``SPECS`` into ``directory``, and its manifest."""
+    """Write every dump of ``SPECS`` into ``directory``, and its manifest.
+
+    The geography's part of the N-Quads dump is kept at ``keep_geography``, and taken from
+    ``reuse_geography`` (what a previous version kept) when given: only for a store whose
+    geography graph is the one that version had.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     streams: dict[tuple[str, str, bool], tuple[DumpSpec, ...]] = {}
     for spec in SPECS:
@@ -341,7 +413,16 @@ def write_dumps(
     union = tuple(s for s in streams.values() if _is_union(s[0]))
     others = [(s,) for s in streams.values() if not _is_union(s[0])]
     jobs = [
-        (str(oxigraph_path), str(directory), group, version, base_uri, prefixes)
+        _Job(
+            str(oxigraph_path),
+            str(directory),
+            group,
+            version,
+            base_uri,
+            prefixes,
+            str(keep_geography) if keep_geography else None,
+            str(reuse_geography) if reuse_geography else None,
+        )
         for group in [union, *others]
     ]
     context = multiprocessing.get_context("spawn")

@@ -46,6 +46,8 @@ DOCUMENTS = "documents.sqlite"
 # The tables of the materialised documents this code writes and reads.
 DOCUMENTS_SCHEMA = 3  # 2: bodies kept gzipped only; 3: each document's date and digest
 DUMPS_TABLE = "manifest.json"  # in DUMPS_DIR
+# The geography graph's gzip member of the N-Quads dump, kept for the next incremental build.
+GEOGRAPHY_MEMBER = "geography.nq.gz"
 FILES_DIR = "files"
 # An entity's path as the routes write it without percent-encoding ("commune/59350"): the
 # documents made ready before Python (server.ready_documents) and written as files for a front
