@@ -15,8 +15,8 @@ over the store:
    ``prov:wasDerivedFrom`` for every claim graph's source;
 3. then, entity by entity in the same subject order, one range read of its statements in
    every graph (which graphs state each one), the description assembled by the very code a
-   request uses (``server.entities.describe.assemble``), its triples by ``document_triples`` and
-   its bodies by ``serialise``.
+   request uses (``server.entities.describe.assemble``), its triples made once by
+   ``graph_document`` and named for each format, and its bodies by ``serialise_graph``.
 
 What is written: for each entity, page 1 of its document in Turtle, JSON-LD and N-Triples,
 gzipped (sent as they are, ``Content-Encoding: gzip``, to clients that accept it, and
@@ -67,8 +67,6 @@ PAGE = documents.INCOMING_PAGE_SIZE
 # Small bodies compress nearly as well at 6 as at 9, in half the time.
 GZIP_LEVEL = 6
 BATCH = 500  # rows written per executemany
-DCT_MODIFIED = ox.NamedNode(documents.DCT + "modified")
-XSD_DATE_TIME = documents.XSD + "dateTime"
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
