@@ -14,6 +14,7 @@ from conftest import BASE, backend_store, copy_sources
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS
 
 from server.app import create_app
+from server.entities.describe import labels_of, source_of
 from server.pipeline.build import build_in_memory
 from server.pipeline.derive import DERIVATIONS
 from server.version.store import KnowledgeStore
@@ -489,3 +490,46 @@ def test_an_entity_page_is_rendered_without_a_request_for_any_published_address(
     served = client.get(f"/page/{path}?lang={lang}", base_url=published)
     assert served.status_code == 200
     assert page == served.get_data(as_text=True)
+
+
+# --- what a data version reads once -----------------------------------------------------------
+
+NAMED = ox.NamedNode(BASE + "id/departement/59")
+LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+
+
+def version_of(store: ox.Store, name: str) -> KnowledgeStore:
+    return KnowledgeStore(store, BASE, name)
+
+
+def test_labels_are_read_once_per_data_version():
+    store = ox.Store()
+    store.add(ox.Quad(NAMED, LABEL, ox.Literal("Nord", language="fr")))
+    first = version_of(store, "first")
+    assert labels_of(first, NAMED.value) == {"fr": "Nord"}
+    # A version's data never changes; only a store written under it (never done) shows the memo.
+    store.add(ox.Quad(NAMED, LABEL, ox.Literal("North", language="en")))
+    assert labels_of(first, NAMED.value) == {"fr": "Nord"}
+    assert labels_of(version_of(store, "second"), NAMED.value) == {"fr": "Nord", "en": "North"}
+
+
+def test_each_caller_gets_its_own_copy_of_the_labels_read_once():
+    store = ox.Store()
+    store.add(ox.Quad(NAMED, LABEL, ox.Literal("Nord", language="fr")))
+    version = version_of(store, "only")
+    labels_of(version, NAMED.value)["fr"] = "changed by a caller"
+    assert labels_of(version, NAMED.value) == {"fr": "Nord"}
+
+
+def test_a_source_is_read_once_per_data_version():
+    graph = ox.NamedNode(BASE + "graph/a-source")
+    document = ox.NamedNode(BASE + "id/source/a-source")
+    derived = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+    store = ox.Store()
+    store.add(ox.Quad(graph, derived, document))
+    store.add(ox.Quad(document, LABEL, ox.Literal("Un article", language="fr")))
+    first = version_of(store, "first")
+    assert source_of(first, graph.value).title == "Un article"
+    store.remove(ox.Quad(document, LABEL, ox.Literal("Un article", language="fr")))
+    assert source_of(first, graph.value).title == "Un article"
+    assert source_of(version_of(store, "second"), graph.value).title is None

@@ -398,15 +398,9 @@ def is_territory(types: list[str], base_uri: str) -> bool:
 
 def labels(store: KnowledgeStore, iris: set[str]) -> dict[str, dict[str, str]]:
     """The labels of ``iris`` by language, each looked up in the index once per version."""
-    memo: dict[str, dict[str, str]] = store.cached("history.labels", dict)
-    for iri in iris - memo.keys():
-        memo[iri] = describing.labels_of(store, iri)
-    return {iri: memo[iri] for iri in iris}
+    return {iri: describing.labels_of(store, iri) for iri in iris}
 
 
 def sources(store: KnowledgeStore, graphs: set[str]) -> dict[str, describing.Source]:
     """What is known of the source of each graph, looked up once per version."""
-    memo: dict[str, describing.Source] = store.cached("history.sources", dict)
-    for graph in graphs - memo.keys():
-        memo[graph] = describing.source_of(store, graph)
-    return {graph: memo[graph] for graph in graphs}
+    return {graph: describing.source_of(store, graph) for graph in graphs}
