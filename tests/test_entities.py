@@ -533,3 +533,16 @@ def test_a_source_is_read_once_per_data_version():
     store.remove(ox.Quad(document, LABEL, ox.Literal("Un article", language="fr")))
     assert source_of(first, graph.value).title == "Un article"
     assert source_of(version_of(store, "second"), graph.value).title is None
+
+
+def test_labels_past_the_versions_bound_are_still_read_but_not_kept(monkeypatch):
+    monkeypatch.setattr("server.entities.describe.LABELS_REMEMBERED", 1)
+    other = ox.NamedNode(BASE + "id/departement/62")
+    store = ox.Store()
+    store.add(ox.Quad(NAMED, LABEL, ox.Literal("Nord", language="fr")))
+    store.add(ox.Quad(other, LABEL, ox.Literal("Pas-de-Calais", language="fr")))
+    version = version_of(store, "only")
+    labels_of(version, NAMED.value)
+    assert labels_of(version, other.value) == {"fr": "Pas-de-Calais"}
+    store.add(ox.Quad(other, LABEL, ox.Literal("Pas-de-Calais", language="en")))
+    assert labels_of(version, other.value) == {"fr": "Pas-de-Calais", "en": "Pas-de-Calais"}
