@@ -397,10 +397,10 @@ def is_territory(types: list[str], base_uri: str) -> bool:
 
 
 def labels(store: KnowledgeStore, iris: set[str]) -> dict[str, dict[str, str]]:
-    """The labels of ``iris`` by language, each looked up in the index once per version."""
+    """The labels of ``iris`` by language, read once per version (``labels_of``)."""
     return {iri: describing.labels_of(store, iri) for iri in iris}
 
 
 def sources(store: KnowledgeStore, graphs: set[str]) -> dict[str, describing.Source]:
-    """What is known of the source of each graph, looked up once per version."""
+    """What is known of the source of each graph, read once per version (``source_of``)."""
     return {graph: describing.source_of(store, graph) for graph in graphs}
