@@ -218,6 +218,26 @@ def test_a_change_that_states_nothing_new_makes_no_document_again(first, tmp_pat
     assert {date for (date,) in dates} - {None} == {BEFORE.isoformat()}
 
 
+def test_an_incremental_build_takes_the_geographys_dump_from_the_live_version(first, tmp_path):
+    # The member is the same bytes either way; one saying something else shows it was taken,
+    # not written again from the store.
+    sources, root = first
+    copy = root_copy(root, tmp_path)
+    live = copy / layout.LIVE / layout.GEOGRAPHY_MEMBER
+    assert live.is_file()
+    line = (
+        f'<{BASE}id/commune/00000> <{BASE}ontology#p> "taken" <{BASE}graph/official-geography> .\n'
+    )
+    live.write_bytes(gzip.compress(line.encode(), mtime=0))
+    changed = tmp_path / "src"
+    shutil.copytree(sources, changed)
+    add_a_file(changed)
+    result = build(changed, copy, BASE, now=AFTER)
+    assert result is not None and result.reused is not None
+    (dump,) = result.version.dumps_path.glob("ftkg-[0-9]*.nq.gz")
+    assert line in gzip.decompress(dump.read_bytes()).decode()
+
+
 def test_an_unchanged_document_keeps_its_date_in_the_graph_and_the_table(both_ways):
     incremental, _ = both_ways(relabel_a_person)
     (body,) = table(

@@ -237,26 +237,20 @@ def _write_named_graphs(
     """
     geography = ox.NamedNode(base_uri + GEOGRAPHY_GRAPH)
     graphs = sorted(store.named_graphs(), key=lambda g: g.value)
-    total = 0
-    parts: list[list[ox.NamedNode | ox.BlankNode]] = [
-        [g for g in graphs if g.value < geography.value],
-        [geography] if geography in graphs else [],
-        [g for g in graphs if g.value > geography.value],
-    ]
-    with path.open("wb") as out:
-        for part in parts:
-            if not part:
-                continue
-            if part == [geography] and reuse is not None and reuse.is_file():
-                member = reuse.read_bytes()
-                total += _count(store, geography)
-            else:
-                member, counted = _member(store, part)
-                total += counted
-            if part == [geography] and keep is not None:
-                keep.write_bytes(member)
-            out.write(member)
-    return total
+    before = [g for g in graphs if g.value < geography.value]
+    after = [g for g in graphs if g.value > geography.value]
+    members = [_member(store, before)] if before else []
+    if geography in graphs:
+        if reuse is not None and reuse.is_file():
+            members.append((reuse.read_bytes(), _count(store, geography)))
+        else:
+            members.append(_member(store, [geography]))
+        if keep is not None:
+            keep.write_bytes(members[-1][0])
+    if after:
+        members.append(_member(store, after))
+    path.write_bytes(b"".join(member for member, _ in members))
+    return sum(count for _, count in members)
 
 
 def _member(store: ox.Store, graphs: list[ox.NamedNode | ox.BlankNode]) -> tuple[bytes, int]:
