@@ -28,6 +28,7 @@ go. A test compares this layer's answers with the view's, header for header
 
 from __future__ import annotations
 
+import functools
 import io
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -65,6 +66,7 @@ from server.sparql.views import (
 from server.version.engine import Job
 from server.version.live import LiveData, ServedVersion
 from server.version.messages import Answer
+from server.version.store import KnowledgeStore
 from server.web import note_query_failure, note_rate_limit_counted
 
 if TYPE_CHECKING:
@@ -75,6 +77,9 @@ ENDPOINT_PATH = "/sparql"
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 VARY = ", ".join([*NEGOTIATED, "Accept-Encoding"])
 LINK_PREFIXES_KEPT = 16
+# Distinct (query form, Accept) pairs whose chosen formats are kept: clients send a handful of
+# Accept values, and choosing again costs a tenth of a lookup.
+NEGOTIATIONS_KEPT = 256
 # gzip's container (RFC 1952) around deflate, as flask-compress writes a streamed body.
 GZIP_WINDOW = 16 + zlib.MAX_WBITS
 
@@ -100,6 +105,7 @@ class DirectQueries:
         self.compressible = frozenset(config["COMPRESS_MIMETYPES"])
         self.compress_level = int(config["COMPRESS_LEVEL"])
         self._links: dict[str, str] = {}
+        self._formats = functools.lru_cache(maxsize=NEGOTIATIONS_KEPT)(_formats_for)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer the query, or hand the request to the app."""
@@ -161,8 +167,7 @@ class DirectQueries:
             headers.append(("ETag", f'"{etag}:gzip"' if compressed else f'"{etag}"'))
             headers.append(("Cache-Control", f"public, max-age={MAX_AGE}"))
             if store.built_at:
-                modified = min(datetime.fromisoformat(store.built_at), datetime.now(UTC))
-                headers.append(("Last-Modified", http_date(modified)))
+                headers.append(("Last-Modified", _last_modified(store)))
         if compressed:
             headers.append(("Content-Encoding", "gzip"))
         headers += [*counted, *CORS_HEADERS]
@@ -184,9 +189,7 @@ class DirectQueries:
         ):
             return None
         try:
-            results_format, graph_format = choose_formats(
-                profile.form, environ.get("HTTP_ACCEPT"), []
-            )
+            results_format, graph_format = self._formats(profile.form, environ.get("HTTP_ACCEPT"))
         except (HttpError, negotiation.NoAcceptableFormat):
             return None
         counted = count_before_flask(self.flask_app, environ)
@@ -219,6 +222,27 @@ class DirectQueries:
                 self._links = {}
             self._links[script_name] = links
         return links
+
+
+def _formats_for(
+    form: str | None, accept: str | None
+) -> tuple[negotiation.Format | None, negotiation.Format | None]:
+    # The endpoint's choice with no format= names (a request with any goes to Flask).
+    return choose_formats(form, accept, [])
+
+
+def _last_modified(store: KnowledgeStore) -> str:
+    # As the caching hook writes it: the build's time, or now for a clock set behind it.
+    # Parsed and formatted once per version, as it never changes once it has passed.
+    built, text = store.cached(
+        "direct_queries.last_modified", lambda: _dated(datetime.fromisoformat(store.built_at))
+    )
+    now = datetime.now(UTC)
+    return text if built <= now else http_date(now)
+
+
+def _dated(moment: datetime) -> tuple[datetime, str]:
+    return moment, http_date(moment)
 
 
 def _query(environ: WSGIEnvironment, max_body: int) -> str | None:

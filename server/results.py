@@ -168,12 +168,15 @@ class SolutionsWriter:
         # lists: unpacked at once, not looked up by name (an eighth of the time).
         values = tuple(solution)
         if self.fmt is negotiation.RESULTS_JSON:
+            # A list, not a generator, for join: it sizes the result from it in one pass.
             text = (
                 "{"
                 + ", ".join(
-                    name + _json_term_text(t)
-                    for name, t in zip(self._json_names, values, strict=True)
-                    if t is not None
+                    [
+                        name + _json_term_text(t)
+                        for name, t in zip(self._json_names, values, strict=True)
+                        if t is not None
+                    ]
                 )
                 + "}"
             )

@@ -16,6 +16,7 @@ import pytest
 from conftest import BASE, ftkg, serving, small_store, wait_until
 
 from server import settings
+from server.app import create_app
 
 pytestmark = pytest.mark.live
 
@@ -230,3 +231,22 @@ def test_an_oxigraph_directory_built_elsewhere_is_served_with_its_base_uri(built
         answer = fetch(url, "sparql?query=" + urllib.parse.quote("ASK { ?s ?p ?o }"))
         assert json.loads(answer[2])["boolean"] is True
         assert health(url)["data_version"]
+
+
+def test_a_live_link_written_with_a_trailing_slash_still_names_the_version_served(
+    small_build, tmp_path
+):
+    _, store = small_store(small_build, tmp_path)
+    link = store / "live"
+    target = str(link.readlink())
+    link.unlink()
+    link.symlink_to(target + "/")
+    app = create_app({"TESTING": True, "QUERY_WORKERS": 1, "STORE": str(store)})
+    live = app.extensions["ftkg.live"]
+    try:
+        served = live.current
+        version = live.acquire()
+        live.release(version)
+        assert version is served  # not taken for another version and opened again
+    finally:
+        live.close()

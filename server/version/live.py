@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,7 +84,7 @@ class LiveData:
 
     def __init__(self, first: ServedVersion, root: Path | None, opener: VersionOpener) -> None:
         self._current = first
-        self._root = root
+        self._link = str(root / layout.LIVE) if root is not None else None
         self._opener = opener
         self._swapping = threading.Lock()
 
@@ -107,19 +108,18 @@ class LiveData:
         version.leave()
 
     def _follow_live_link(self) -> None:
-        if self._root is None or self._current.name is None:
+        if self._link is None or self._current.name is None:
             return
         try:
-            target = (self._root / layout.LIVE).readlink()
+            if _target_name(self._link) == self._current.name:
+                return
         except OSError:
             return  # mid-swap or removed: keep serving what is open
-        if target.name == self._current.name:
-            return
         # One request opens the new version; the others keep the old one meanwhile.
         if not self._swapping.acquire(blocking=False):
             return
         try:
-            if (self._root / layout.LIVE).readlink().name == self._current.name:
+            if _target_name(self._link) == self._current.name:
                 return
             fresh = self._opener()
             old, self._current = self._current, fresh
@@ -136,3 +136,10 @@ class LiveData:
         with contextlib.suppress(Exception):
             self._current._retired = True
             self._current._shutdown()
+
+
+def _target_name(link: str) -> str:
+    """The name of the version directory ``link`` points to."""
+    # os.readlink on a str: pathlib's readlink costs three times the system call (6.1 against
+    # 1.9 µs), and every request reads the link.
+    return os.readlink(link).rstrip("/").rpartition("/")[2]  # noqa: PTH115
