@@ -30,6 +30,7 @@ from itertools import islice
 from urllib.parse import urljoin
 
 FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 MAX_NESTING = 100
 _OPENING = {"{", "(", "["}
 _CLOSING = {"}", ")", "]"}
@@ -67,6 +68,23 @@ _TOKEN = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Node:
+    """A term of a triple pattern: a variable (by name), an IRI (absolute) or a literal."""
+
+    kind: str  # "var", "iri" or "literal"
+    value: str = ""  # the variable's name or the IRI; empty for a literal
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One triple pattern of a basic graph pattern."""
+
+    subject: Node
+    predicate: Node
+    object: Node
+
+
 @dataclass
 class QueryProfile:
     """What the scanner learned: the query form and every SERVICE target."""
@@ -75,6 +93,19 @@ class QueryProfile:
     services: list[str | None] = field(default_factory=list)  # None: a variable endpoint
     nesting: int = 0  # the deepest nesting of brackets and prefix operators
     lookup: bool = False  # one triple pattern about one named resource (see the module's doc)
+    # A SELECT of triple patterns only, as written (see ``basic_patterns``); None otherwise.
+    patterns: tuple[Pattern, ...] | None = None
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def resolve(base: str, iri: str) -> str:
+    """``iri`` resolved against ``base`` (RFC 3986 §5.2): an absolute IRI as it is, since
+    urljoin drops an empty fragment, and a namespace such as ``http://…/geo#`` keeps it."""
+    if _SCHEME.match(iri):
+        return iri
+    return urljoin(base, iri) + ("#" if iri.endswith("#") else "")
 
 
 def unescape(text: str) -> str:
@@ -138,13 +169,13 @@ def profile(text: str, base_iri: str) -> QueryProfile:
         kind, value = tokens[index]
         keyword = value.upper() if kind == "word" else None
         if keyword == "BASE" and index + 1 < len(tokens) and tokens[index + 1][0] == "iri":
-            base = urljoin(base, tokens[index + 1][1][1:-1])
+            base = resolve(base, tokens[index + 1][1][1:-1])
             index += 2
             continue
         if keyword == "PREFIX" and index + 2 < len(tokens) and tokens[index + 1][0] == "pname":
             name = tokens[index + 1][1].split(":", 1)[0]
             if tokens[index + 2][0] == "iri":
-                prefixes[name] = urljoin(base, tokens[index + 2][1][1:-1])
+                prefixes[name] = resolve(base, tokens[index + 2][1][1:-1])
             index += 3
             continue
         if result.form is None and keyword in FORMS:
@@ -157,6 +188,7 @@ def profile(text: str, base_iri: str) -> QueryProfile:
                 target_index += 1
             result.services.append(_target(tokens, target_index, prefixes, base))
         index += 1
+    result.patterns = basic_patterns(tokens, prefixes, base)
     return result
 
 
@@ -224,6 +256,144 @@ def is_lookup(tokens: list[tuple[str, str]]) -> bool:
     return index == count
 
 
+def basic_patterns(
+    tokens: list[tuple[str, str]], prefixes: dict[str, str], base: str
+) -> tuple[Pattern, ...] | None:
+    """The triple patterns of a query that is exactly ``PREFIX``/``BASE`` declarations, then
+    ``SELECT [DISTINCT|REDUCED] (?vars|*) [WHERE] { triples }`` and at most ``LIMIT`` and
+    ``OFFSET``, where the triples are written with ``;``, ``,`` and ``.`` (SPARQL 1.1 Query
+    §4.2) and their terms are variables, IRIs, prefixed names, ``a`` and strings (with a
+    language tag or a datatype): None for anything else (a filter, an optional part, a path,
+    a blank node, a number, FROM, GRAPH...). Prefixed names and relative IRIs are resolved as
+    the profile resolves SERVICE targets; one the parser would read otherwise can only be
+    refused by it or make the pattern look bigger than it is (``server.sparql.bounds``)."""
+    reader = _PatternReader(tokens, prefixes, base)
+    try:
+        return reader.read()
+    except _NotBasic:
+        return None
+
+
+class _NotBasic(Exception):
+    """The query is not a SELECT of triple patterns only."""
+
+
+class _PatternReader:
+    def __init__(self, tokens: list[tuple[str, str]], prefixes: dict[str, str], base: str):
+        self.tokens = tokens
+        self.prefixes = prefixes
+        self.base = base
+        self.at = 0
+
+    def peek(self, ahead: int = 0) -> tuple[str, str]:
+        at = self.at + ahead
+        return self.tokens[at] if at < len(self.tokens) else ("end", "")
+
+    def take(self) -> tuple[str, str]:
+        token = self.peek()
+        if token[0] == "end":
+            raise _NotBasic
+        self.at += 1
+        return token
+
+    def word(self, *words: str) -> bool:
+        kind, value = self.peek()
+        if kind == "word" and value.upper() in words:
+            self.at += 1
+            return True
+        return False
+
+    def other(self, value: str) -> bool:
+        if self.peek() == ("other", value):
+            self.at += 1
+            return True
+        return False
+
+    def read(self) -> tuple[Pattern, ...]:
+        while True:  # the prologue, read by ``profile`` already
+            if self.word("PREFIX"):
+                self.take()
+                self.take()
+            elif self.word("BASE"):
+                self.take()
+            else:
+                break
+        if not self.word("SELECT"):
+            raise _NotBasic
+        self.word("DISTINCT", "REDUCED")
+        if not self.other("*"):
+            if self.peek()[0] != "var":
+                raise _NotBasic
+            while self.peek()[0] == "var":
+                self.at += 1
+        self.word("WHERE")
+        if not self.other("{"):
+            raise _NotBasic
+        patterns: list[Pattern] = []
+        while not self.other("}"):
+            subject = self.term(subject=True)
+            while True:
+                predicate = self.verb()
+                while True:
+                    patterns.append(Pattern(subject, predicate, self.term()))
+                    if not self.other(","):
+                        break
+                if not self.other(";"):
+                    break
+                if self.peek() in {("other", "."), ("other", "}")}:
+                    break  # a trailing ";" (SPARQL 1.1 Query §19.8, rule [77])
+            if not self.other(".") and self.peek() != ("other", "}"):
+                raise _NotBasic
+        while self.word("LIMIT", "OFFSET"):  # their digits scan as single characters
+            if not self.peek()[1].isdigit():
+                raise _NotBasic
+            while self.peek()[0] == "other" and self.peek()[1].isdigit():
+                self.at += 1
+        if self.peek()[0] != "end" or not patterns:
+            raise _NotBasic
+        return tuple(patterns)
+
+    def verb(self) -> Node:
+        if self.peek() == ("word", "a"):
+            self.at += 1
+            return Node("iri", RDF_TYPE)
+        node = self.term(subject=True)
+        return node
+
+    def term(self, subject: bool = False) -> Node:
+        kind, value = self.take()
+        if kind == "var":
+            return Node("var", value[1:])
+        if kind == "iri":
+            return Node("iri", resolve(self.base, value[1:-1]))
+        if kind == "pname":
+            prefix, _, local = value.partition(":")
+            if prefix not in self.prefixes or "\\" in local:
+                raise _NotBasic  # unknown to the parser, or escaped characters
+            return Node("iri", self.prefixes[prefix] + local)
+        if kind == "string" and not subject:
+            self.literal_suffix()
+            return Node("literal")
+        raise _NotBasic
+
+    def literal_suffix(self) -> None:
+        if self.other("@"):
+            if self.take()[0] != "word":
+                raise _NotBasic
+            while self.other("-"):  # subtags: letters, or digits (es-419)
+                if self.peek()[0] == "word":
+                    self.at += 1
+                elif self.peek()[1].isdigit():
+                    while self.peek()[0] == "other" and self.peek()[1].isdigit():
+                        self.at += 1
+                else:
+                    raise _NotBasic
+        elif self.peek() == ("other", "^") and self.peek(1) == ("other", "^"):
+            self.at += 2
+            if self.term(subject=True).kind != "iri":
+                raise _NotBasic
+
+
 def nesting(tokens: list[tuple[str, str]]) -> int:
     """How deep the brackets and chains of prefix operators go (strings and IRIs aside)."""
     deepest = depth = chain = 0
@@ -252,7 +422,7 @@ def _target(
         return None
     kind, value = tokens[index]
     if kind == "iri":
-        return urljoin(base, value[1:-1])
+        return resolve(base, value[1:-1])
     if kind == "pname":
         prefix, _, local = value.partition(":")
         if prefix in prefixes:

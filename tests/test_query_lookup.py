@@ -1,12 +1,14 @@
 """Which queries are lookups, answered in the web process without a query worker: one triple
 pattern about one named resource, whose reading the row cap bounds (server.query_text).
-Anything else might run away, and goes to a worker that its deadline can stop."""
+And which are joins of triple patterns only, read pattern by pattern so that their worst case
+can be counted (server.sparql.bounds). Anything else might run away, and goes to a worker that
+its deadline can stop."""
 
 from __future__ import annotations
 
 import pytest
 
-from server.query_text import profile
+from server.query_text import Node, Pattern, profile
 
 BASE = "http://kg.test/"
 
@@ -54,3 +56,70 @@ def test_a_lookup_hidden_behind_codepoint_escapes_is_read_as_the_parser_reads_it
     # SPARQL 1.1 Query §19.2: \\u escapes are undone before parsing; \\u003F is "?", so the
     # subject here is a variable and the query scans the whole store.
     assert not profile("SELECT ?o WHERE { \\u003Fs ?p ?o }", BASE).lookup
+
+
+# --- joins of triple patterns only, whose worst case server.sparql.bounds counts -------------
+
+IGEO = "PREFIX igeo: <http://rdf.insee.fr/def/geo#>\n"
+RDFS = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+
+BASIC = [
+    RDFS + 'SELECT ?s ?type WHERE { ?s rdfs:label "Lille"@fr ; a ?type }',
+    IGEO + "SELECT ?n ?d WHERE { <http://kg.test/c> igeo:nom ?n ; igeo:subdivisionDe ?d, ?r . "
+    "?d a igeo:Departement ; igeo:nom ?dn . ?r a igeo:Region ; igeo:nom ?rn . }",
+    "SELECT * { ?s <http://kg.test/p> 'x'@es-419 ; }",  # a trailing ";", a region subtag
+    'SELECT * { ?s <http://kg.test/p> "x"@fr-FR }',
+    "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+    "SELECT * { ?s <http://kg.test/d> '2019-04-03'^^xsd:date }",
+    "SELECT DISTINCT ?o { <http://kg.test/x> ?p ?o . ?o ?q ?r } LIMIT 10 OFFSET 5",
+]
+
+NOT_BASIC = [
+    RDFS + "SELECT ?s WHERE { ?s rdfs:label ?l FILTER(?l = 'x') }",
+    RDFS + "SELECT ?s WHERE { ?s rdfs:label 'x' OPTIONAL { ?s a ?t } }",
+    RDFS + "SELECT ?s WHERE { ?s rdfs:label/rdfs:label 'x' }",  # a path
+    RDFS + "SELECT ?s WHERE { ?s rdfs:label [ a ?t ] }",  # a blank node
+    "SELECT ?s WHERE { _:b <http://kg.test/p> ?s }",
+    "SELECT ?s WHERE { ?s <http://kg.test/p> 1 }",  # a number
+    "SELECT ?s WHERE { ?s <http://kg.test/p> true }",
+    "SELECT ?s FROM <http://kg.test/g> WHERE { ?s <http://kg.test/p> 'x' }",
+    "SELECT ?s WHERE { GRAPH ?g { ?s <http://kg.test/p> 'x' } }",
+    "SELECT ?s WHERE { ?s <http://kg.test/p> ?o } VALUES ?o { 'x' }",
+    "SELECT ?s WHERE { ?s <http://kg.test/p> ?o } ORDER BY ?o",
+    "SELECT ?s WHERE { ?s unknown:p 'x' }",  # a prefix the query does not declare
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://kg.test/p> 'x' }",
+    "ASK { ?s <http://kg.test/p> 'x' }",
+    "SELECT ?s WHERE { 'x' <http://kg.test/p> ?s }",  # a literal subject
+    "SELECT ?s WHERE { ?s ?p ?o ?s2 ?p2 ?o2 }",  # two patterns without a "."
+    "SELECT ?s WHERE { { ?s <http://kg.test/p> 'x' } }",
+    "SELECT ?s WHERE { }",
+]
+
+
+@pytest.mark.parametrize("query", BASIC)
+def test_a_select_of_triple_patterns_only_is_read_pattern_by_pattern(query: str) -> None:
+    assert profile(query, BASE).patterns
+
+
+@pytest.mark.parametrize("query", NOT_BASIC)
+def test_any_other_operator_leaves_the_query_unread(query: str) -> None:
+    assert profile(query, BASE).patterns is None
+
+
+def test_the_patterns_are_those_the_abbreviations_stand_for() -> None:
+    patterns = profile(RDFS + 'SELECT ?s ?t WHERE { ?s rdfs:label "Lille"@fr , "L" ; a ?t }', BASE)
+    label = Node("iri", "http://www.w3.org/2000/01/rdf-schema#label")
+    kind = Node("iri", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    s = Node("var", "s")
+    assert patterns.patterns == (
+        Pattern(s, label, Node("literal")),
+        Pattern(s, label, Node("literal")),
+        Pattern(s, kind, Node("var", "t")),
+    )
+
+
+def test_a_namespace_ending_in_a_hash_keeps_it_when_resolved() -> None:
+    # urljoin drops an empty fragment; geo# namespaces would otherwise lose their "#".
+    (pattern,) = profile(IGEO + "SELECT ?n { <c> igeo:nom ?n }", BASE).patterns
+    assert pattern.predicate == Node("iri", "http://rdf.insee.fr/def/geo#nom")
+    assert pattern.subject == Node("iri", "http://kg.test/c")

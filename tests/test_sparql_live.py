@@ -244,6 +244,38 @@ def test_a_lookup_is_answered_while_every_query_worker_is_busy(busy_server):
     assert runaway.result(timeout=30)[0] == 503
 
 
+LILLE_NAMED = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    'SELECT ?s ?type WHERE { ?s rdfs:label "French Tech Lille"@en ; a ?type }'
+)
+
+
+def test_a_small_join_is_answered_while_every_query_worker_is_busy(busy_server):
+    # What bears a label, with its types: at most a few dozen index steps by the fan-outs
+    # the build recorded (server.sparql.bounds), so the web process answers it itself.
+    runaway = runaway_running(busy_server, 1)
+    status, _, body = get(busy_server + "sparql", query=LILLE_NAMED)
+    assert status == 200
+    bindings = json.loads(body)["results"]["bindings"]
+    assert {"type": "uri", "value": "http://kg.test/ontology#Ecosystem"} in [
+        b["type"] for b in bindings if b["s"]["value"] == "http://kg.test/id/ecosystem/lille"
+    ]
+    assert not runaway.done()  # answered while the only worker was still busy
+    assert runaway.result(timeout=30)[0] == 503
+
+
+def test_a_join_over_every_member_of_a_class_waits_for_a_worker(busy_server):
+    # Every commune: tens of thousands of steps, too many to run where no deadline can stop.
+    every_commune = (
+        "SELECT ?c ?n WHERE { ?c a <http://rdf.insee.fr/def/geo#Commune> ; "
+        "<http://rdf.insee.fr/def/geo#nom> ?n }"
+    )
+    runaway = runaway_running(busy_server, 1)
+    status, _, body = get(busy_server + "sparql", query=every_commune)
+    assert status == 503 and "busy" in body.decode()
+    runaway.result(timeout=30)
+
+
 # --- limits and safety -------------------------------------------------------------------------
 
 

@@ -88,6 +88,46 @@ def compute(store: ox.Store, base_uri: str) -> dict[str, Any]:
         "vocabularies": vocabularies,
         "links": links,
         "without_geography": without_geography(store, base_uri),
+        "fanout": fanout(store),
+    }
+
+
+# The most statements one subject has for each predicate, and for all of them together; the
+# most subjects one value has for each predicate. Bounds on what one step of a join can read,
+# by which the endpoint decides that a join is small enough to run without a query worker
+# (server.sparql.bounds). About 2 s here, in this process beside the dumps.
+OUT_PER_PREDICATE = """
+SELECT ?p (MAX(?n) AS ?most) WHERE {
+  SELECT ?s ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ?p
+} GROUP BY ?p
+"""
+OUT_OF_ANY_SUBJECT = """
+SELECT (MAX(?n) AS ?most) WHERE { SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s }
+"""
+IN_PER_PREDICATE = """
+SELECT ?p (MAX(?n) AS ?most) WHERE {
+  SELECT ?p ?o (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ?o
+} GROUP BY ?p
+"""
+
+
+def fanout(store: ox.Store) -> dict[str, Any]:
+    """The default graph's largest fan-outs: ``out`` (per predicate IRI, the most statements
+    of one subject), ``out_any`` (the most statements of one subject) and ``in`` (per
+    predicate IRI, the most subjects sharing one value)."""
+    (most,) = solutions(store.query(OUT_OF_ANY_SUBJECT))
+    return {
+        "out": _per_predicate(store, OUT_PER_PREDICATE),
+        "out_any": int(most["most"].value) if most["most"] is not None else 0,  # empty: unbound
+        "in": _per_predicate(store, IN_PER_PREDICATE),
+    }
+
+
+def _per_predicate(store: ox.Store, query: str) -> dict[str, int]:
+    return {
+        row["p"].value: int(row["most"].value)
+        for row in solutions(store.query(query))
+        if isinstance(row["p"], ox.NamedNode)
     }
 
 

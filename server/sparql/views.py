@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from server import negotiation, query_text, security
 from server.errors import BadRequest, Forbidden, HttpError, NotAcceptable, ServiceUnavailable
 from server.results import write_graph
-from server.sparql import description, protocol
+from server.sparql import bounds, description, protocol
 from server.version.engine import Job
 from server.version.live import ServedVersion
 from server.version.messages import Answer, Head, QueryRefused, ResultAborted, read_answer
@@ -144,25 +144,36 @@ def choose_formats(
 
 
 def runner_for(profile: query_text.QueryProfile, job: Job, version: ServedVersion) -> QueryRunner:
-    """Who evaluates ``job`` on ``version``: this thread for a lookup, the version's query
-    runner otherwise.
+    """Who evaluates ``job`` on ``version``: this thread for a lookup or a join whose worst
+    case is small, the version's query runner otherwise.
 
-    A lookup's work is bounded by the row cap (``server.query_text``), so it needs no deadline and
-    no worker process to kill; answering it here saves the round trip to a worker (a pickled
-    job and result, two process wake-ups), which costs several times the evaluation itself.
-    Without a row cap, or with a dataset named in the request (one scan per graph), it goes to
-    the workers like any query. A remote engine's runner already answers in this thread.
+    A lookup's work is bounded by the row cap (``server.query_text``), a small join's by the
+    data's largest fan-outs (``server.sparql.bounds``), so neither needs a deadline nor a
+    worker process to kill; answering them here saves the round trip to a worker (a pickled
+    job and result, two process wake-ups), which costs more than evaluating them. Without a
+    row cap, or with a dataset named in the request (one scan per graph), they go to the
+    workers like any query. A remote engine's runner already answers in this thread.
     """
     store = version.store.store
     if (
-        profile.lookup
-        and job.row_limit > 0
+        job.row_limit > 0
         and job.default_graphs is None
         and job.named_graphs is None
         and isinstance(store, ox.Store)
+        and (profile.lookup or _small_join(profile, version))
     ):
         return InProcessQueries(store)
     return version.queries
+
+
+def _small_join(profile: query_text.QueryProfile, version: ServedVersion) -> bool:
+    if profile.patterns is None:
+        return False
+    fanout = version.store.fanout()
+    if fanout is None:
+        return False
+    steps = bounds.worst_case_steps(profile.patterns, fanout)
+    return steps is not None and steps <= bounds.IN_THREAD_STEPS
 
 
 def run(job: Job, runner: QueryRunner, config: Mapping[str, Any]) -> Answer:

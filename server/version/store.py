@@ -24,6 +24,7 @@ from server.version.documents import Documents
 from server.version.manifest import Counts, DumpFile, Manifest, ManifestError, read_dumps_table
 from server.version.manifest import read_manifest as read_manifest_of
 from server.version.search_index import SearchIndex, is_current
+from server.version.statistics import Fanout
 
 T = TypeVar("T")
 
@@ -104,6 +105,17 @@ class KnowledgeStore:
             return self._derivations().dataset_statistics(self._engine(), self.base_uri)
 
         return self.cached("void.statistics", recorded_or_computed)
+
+    def fanout(self) -> Fanout | None:
+        """The largest fan-outs the build recorded (``server.sparql.bounds``); None for a store
+        without recorded statistics, whose fan-outs are not computed on a request's path."""
+
+        def recorded() -> Fanout | None:
+            directory = self.version_dir
+            found = statistics.read(directory) if directory is not None else None
+            return Fanout.recorded(found) if found is not None else None
+
+        return self.cached("fanout", recorded)
 
     def class_members(self) -> dict[str, int]:
         """Entities per class, as the build recorded them (older builds: counted once)."""
