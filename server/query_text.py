@@ -23,6 +23,7 @@ and nested collections take time that grows as a power of their depth (200 level
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -93,8 +94,15 @@ class QueryProfile:
     services: list[str | None] = field(default_factory=list)  # None: a variable endpoint
     nesting: int = 0  # the deepest nesting of brackets and prefix operators
     lookup: bool = False  # one triple pattern about one named resource (see the module's doc)
-    # A SELECT of triple patterns only, as written (see ``basic_patterns``); None otherwise.
-    patterns: tuple[Pattern, ...] | None = None
+    # What ``patterns`` reads, when asked: a lookup or a query run by a worker never needs it.
+    _tokens: list[tuple[str, str]] = field(default_factory=list, repr=False, compare=False)
+    _prefixes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _base: str = field(default="", repr=False, compare=False)
+
+    @functools.cached_property
+    def patterns(self) -> tuple[Pattern, ...] | None:
+        """A SELECT of triple patterns only, as written (``basic_patterns``); None otherwise."""
+        return basic_patterns(self._tokens, self._prefixes, self._base) if self._tokens else None
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -188,7 +196,7 @@ def profile(text: str, base_iri: str) -> QueryProfile:
                 target_index += 1
             result.services.append(_target(tokens, target_index, prefixes, base))
         index += 1
-    result.patterns = basic_patterns(tokens, prefixes, base)
+    result._tokens, result._prefixes, result._base = tokens, prefixes, base
     return result
 
 

@@ -21,7 +21,7 @@ from server.direct_queries import DirectQueries
 PER_EXCHANGE = {"date", "x-ratelimit-remaining", "x-ratelimit-reset"}
 PREFIXES = "PREFIX igeo: <http://rdf.insee.fr/def/geo#>\n"
 LOOKUP = f"SELECT ?p ?o WHERE {{ <{BASE}id/commune/59350> ?p ?o }}"
-# Not a lookup: evaluated by a query worker.
+# Not a lookup: a join, answered in the web process as its worst case is small.
 JOIN = PREFIXES + (
     f"SELECT ?name ?region WHERE {{ <{BASE}id/commune/59350> igeo:nom ?name ; "
     "igeo:subdivisionDe ?r . ?r a igeo:Region ; igeo:nom ?region }"

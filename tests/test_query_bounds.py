@@ -9,6 +9,7 @@ import pytest
 
 from server.pipeline.statistics import fanout
 from server.query_text import profile
+from server.sparql import bounds
 from server.sparql.bounds import IN_THREAD_STEPS, worst_case_steps
 from server.version.statistics import Fanout
 
@@ -101,3 +102,25 @@ def test_a_pattern_no_index_scan_can_reach_has_no_bound(query: str) -> None:
 def test_a_predicate_the_data_lacks_still_counts_a_subjects_statements() -> None:
     # Should the parser read the IRI otherwise than the profile did, the bound must still hold.
     assert steps("SELECT * { ex:x ex:unrecorded ?o }") == 1 + 35
+
+
+def test_joins_differing_only_in_their_named_terms_are_counted_once(monkeypatch) -> None:
+    counted: list[object] = []
+    count = bounds._steps
+    monkeypatch.setattr(bounds, "_steps", lambda *args: counted.append(args) or count(*args))
+    joins = bounds.JoinBounds(FULL)
+    first, second = (
+        profile(HEAD + f"SELECT * {{ ex:{c} ex:in ?d . ?d ex:name ?n }}", BASE).patterns
+        for c in ("lille", "roubaix")
+    )
+    assert joins.steps(first) == joins.steps(second) == (1 + 3) + 3 * (1 + 1)
+    assert len(counted) == 1
+
+
+def test_the_counts_kept_are_bounded_and_stay_right_past_the_bound(monkeypatch) -> None:
+    monkeypatch.setattr(bounds, "SHAPES_KEPT", 2)
+    joins = bounds.JoinBounds(FULL)
+    queries = [f"SELECT * {{ ex:x ?p{i} ?o }}" for i in range(5)]  # five shapes (variable names)
+    for query in queries:
+        assert joins.steps(profile(HEAD + query, BASE).patterns) == 1 + 35
+    assert len(joins._counted) <= 2

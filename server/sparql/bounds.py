@@ -13,8 +13,10 @@ index nested-loop join would take them, each the one reading least among those i
 with one index scan (a named subject or one bound by an earlier pattern; else a named
 predicate and a value), and every binding coming into a pattern is counted as one seek plus the
 most it can match. A pattern reachable by no index scan (``?s ?p ?o`` unanchored) makes the
-count infinite. This is a bound for that order; Oxigraph's planner, which also starts from the
-patterns with named terms and follows bound variables, does not pick one reading more.
+count infinite. The count bounds that order. Oxigraph's planner makes its own, which also
+starts from the patterns with named terms and joins along the variables they bind; so the
+budget is kept far under what a client would notice, and the row limit still stops a result
+that grows.
 """
 
 from __future__ import annotations
@@ -30,10 +32,54 @@ from server.version.statistics import Fanout
 IN_THREAD_STEPS = 2_000
 
 
+# Distinct shapes of join whose count is kept per data version: queries sent by programs
+# differ in their named terms, not in their shape.
+SHAPES_KEPT = 4_096
+
+# A pattern as the count reads it: the variables in subject and object position (None for a
+# named term), and the predicate's IRI or variable.
+_Shape = tuple[str | None, str | None, str | None, str | None]
+
+
+class JoinBounds:
+    """The worst cases of joins on one data version, each shape of join counted once."""
+
+    def __init__(self, fanout: Fanout) -> None:
+        self.fanout = fanout
+        self._counted: dict[tuple[_Shape, ...], int | None] = {}
+
+    def steps(self, patterns: Iterable[Pattern]) -> int | None:
+        """``worst_case_steps`` of ``patterns``, remembered by their shape."""
+        shape = tuple(_shape(p) for p in patterns)
+        if shape not in self._counted:
+            if len(self._counted) >= SHAPES_KEPT:
+                self._counted.clear()
+            self._counted[shape] = _steps(shape, self.fanout)
+        return self._counted[shape]
+
+
 def worst_case_steps(patterns: Iterable[Pattern], fanout: Fanout) -> int | None:
     """The most index steps the patterns' join can take; None when one of them can only be
     read by scanning the whole graph."""
-    left = list(patterns)
+    return _steps(tuple(_shape(p) for p in patterns), fanout)
+
+
+def _shape(pattern: Pattern) -> _Shape:
+    predicate = pattern.predicate
+    return (
+        _variable(pattern.subject),
+        predicate.value if predicate.kind == "iri" else None,
+        _variable(predicate),
+        _variable(pattern.object),
+    )
+
+
+def _variable(node: Node) -> str | None:
+    return node.value if node.kind == "var" else None
+
+
+def _steps(shape: tuple[_Shape, ...], fanout: Fanout) -> int | None:
+    left = list(shape)
     bound: set[str] = set()
     rows = 1
     steps = 0
@@ -45,18 +91,16 @@ def worst_case_steps(patterns: Iterable[Pattern], fanout: Fanout) -> int | None:
         steps += rows * (1 + most)
         rows *= most
         left.remove(pattern)
-        bound.update(
-            n.value for n in (pattern.subject, pattern.predicate, pattern.object) if _var(n)
-        )
+        bound.update(name for name in (pattern[0], pattern[2], pattern[3]) if name is not None)
     return steps
 
 
-def _most(pattern: Pattern, bound: set[str], fanout: Fanout) -> int | None:
+def _most(pattern: _Shape, bound: set[str], fanout: Fanout) -> int | None:
     """The most statements ``pattern`` matches for one binding of what comes before it."""
-    subject_known = _known(pattern.subject, bound)
-    object_known = _known(pattern.object, bound)
-    # A predicate named in the query; a variable one, even bound, could be any predicate.
-    predicate = pattern.predicate.value if pattern.predicate.kind == "iri" else None
+    subject, predicate, _, value = pattern
+    subject_known = subject is None or subject in bound
+    object_known = value is None or value in bound
+    # ``predicate``: an IRI named in the query; a variable one, even bound, could be any.
     if subject_known:
         if predicate is None:
             return fanout.out_any
@@ -69,11 +113,3 @@ def _most(pattern: Pattern, bound: set[str], fanout: Fanout) -> int | None:
         # Unrecorded (or read otherwise): no bound known, so not reachable this way.
         return fanout.into.get(predicate)
     return None
-
-
-def _known(node: Node, bound: set[str]) -> bool:
-    return not _var(node) or node.value in bound
-
-
-def _var(node: Node) -> bool:
-    return node.kind == "var"

@@ -169,10 +169,11 @@ def runner_for(profile: query_text.QueryProfile, job: Job, version: ServedVersio
 def _small_join(profile: query_text.QueryProfile, version: ServedVersion) -> bool:
     if profile.patterns is None:
         return False
-    fanout = version.store.fanout()
+    store = version.store
+    fanout = store.fanout()
     if fanout is None:
         return False
-    steps = bounds.worst_case_steps(profile.patterns, fanout)
+    steps = store.cached("sparql.bounds", lambda: bounds.JoinBounds(fanout)).steps(profile.patterns)
     return steps is not None and steps <= bounds.IN_THREAD_STEPS
 
 
