@@ -71,10 +71,11 @@ _TOKEN = re.compile(
 
 @dataclass(frozen=True)
 class Node:
-    """A term of a triple pattern: a variable (by name), an IRI (absolute) or a literal."""
+    """A term of a triple pattern: a variable (by name), an IRI or a literal."""
 
     kind: str  # "var", "iri" or "literal"
-    value: str = ""  # the variable's name or the IRI; empty for a literal
+    value: str = ""  # the variable's name or the absolute IRI; empty for a literal or an IRI
+    # written relative
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,11 @@ class QueryProfile:
     # What ``patterns`` reads, when asked: a lookup or a query run by a worker never needs it.
     _tokens: list[tuple[str, str]] = field(default_factory=list, repr=False, compare=False)
     _prefixes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
-    _base: str = field(default="", repr=False, compare=False)
 
     @functools.cached_property
     def patterns(self) -> tuple[Pattern, ...] | None:
         """A SELECT of triple patterns only, as written (``basic_patterns``); None otherwise."""
-        return basic_patterns(self._tokens, self._prefixes, self._base) if self._tokens else None
+        return basic_patterns(self._tokens, self._prefixes) if self._tokens else None
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -170,6 +170,7 @@ def profile(text: str, base_iri: str) -> QueryProfile:
     """The form of the query and the IRIs of its SERVICE clauses (resolved like the parser)."""
     tokens = _tokens(unescape(text))
     prefixes: dict[str, str] = {}
+    namespaces: dict[str, str] = {}
     base = base_iri
     result = QueryProfile(nesting=nesting(tokens), lookup=is_lookup(tokens))
     index = 0
@@ -183,7 +184,13 @@ def profile(text: str, base_iri: str) -> QueryProfile:
         if keyword == "PREFIX" and index + 2 < len(tokens) and tokens[index + 1][0] == "pname":
             name = tokens[index + 1][1].split(":", 1)[0]
             if tokens[index + 2][0] == "iri":
-                prefixes[name] = resolve(base, tokens[index + 2][1][1:-1])
+                written = tokens[index + 2][1][1:-1]
+                prefixes[name] = resolve(base, written)
+                # Patterns read only namespaces written whole (``basic_patterns``).
+                if _SCHEME.match(written):
+                    namespaces[name] = written
+                else:
+                    namespaces.pop(name, None)
             index += 3
             continue
         if result.form is None and keyword in FORMS:
@@ -196,7 +203,7 @@ def profile(text: str, base_iri: str) -> QueryProfile:
                 target_index += 1
             result.services.append(_target(tokens, target_index, prefixes, base))
         index += 1
-    result._tokens, result._prefixes, result._base = tokens, prefixes, base
+    result._tokens, result._prefixes = tokens, namespaces
     return result
 
 
@@ -265,17 +272,19 @@ def is_lookup(tokens: list[tuple[str, str]]) -> bool:
 
 
 def basic_patterns(
-    tokens: list[tuple[str, str]], prefixes: dict[str, str], base: str
+    tokens: list[tuple[str, str]], prefixes: dict[str, str]
 ) -> tuple[Pattern, ...] | None:
     """The triple patterns of a query that is exactly ``PREFIX``/``BASE`` declarations, then
     ``SELECT [DISTINCT|REDUCED] (?vars|*) [WHERE] { triples }`` and at most ``LIMIT`` and
     ``OFFSET``, where the triples are written with ``;``, ``,`` and ``.`` (SPARQL 1.1 Query
     §4.2) and their terms are variables, IRIs, prefixed names, ``a`` and strings (with a
     language tag or a datatype): None for anything else (a filter, an optional part, a path,
-    a blank node, a number, FROM, GRAPH...). Prefixed names and relative IRIs are resolved as
-    the profile resolves SERVICE targets; one the parser would read otherwise can only be
-    refused by it or make the pattern look bigger than it is (``server.sparql.bounds``)."""
-    reader = _PatternReader(tokens, prefixes, base)
+    a blank node, a number, FROM, GRAPH...), and for a prefixed name whose namespace is not
+    in ``prefixes`` (written whole, an absolute IRI). A relative IRI is not resolved here: in
+    predicate position it is read as an unknown IRI (``Node("iri")``), which the count takes
+    for any predicate, so that no resolution differing from the parser's makes a join look
+    smaller than it is (``server.sparql.bounds``)."""
+    reader = _PatternReader(tokens, prefixes)
     try:
         return reader.read()
     except _NotBasic:
@@ -287,10 +296,9 @@ class _NotBasic(Exception):
 
 
 class _PatternReader:
-    def __init__(self, tokens: list[tuple[str, str]], prefixes: dict[str, str], base: str):
+    def __init__(self, tokens: list[tuple[str, str]], prefixes: dict[str, str]) -> None:
         self.tokens = tokens
         self.prefixes = prefixes
-        self.base = base
         self.at = 0
 
     def peek(self, ahead: int = 0) -> tuple[str, str]:
@@ -365,15 +373,15 @@ class _PatternReader:
         if self.peek() == ("word", "a"):
             self.at += 1
             return Node("iri", RDF_TYPE)
-        node = self.term(subject=True)
-        return node
+        return self.term(subject=True)
 
     def term(self, subject: bool = False) -> Node:
         kind, value = self.take()
         if kind == "var":
             return Node("var", value[1:])
         if kind == "iri":
-            return Node("iri", resolve(self.base, value[1:-1]))
+            written = value[1:-1]
+            return Node("iri", written if _SCHEME.match(written) else "")
         if kind == "pname":
             prefix, _, local = value.partition(":")
             if prefix not in self.prefixes or "\\" in local:

@@ -118,8 +118,23 @@ def test_the_patterns_are_those_the_abbreviations_stand_for() -> None:
     )
 
 
-def test_a_namespace_ending_in_a_hash_keeps_it_when_resolved() -> None:
-    # urljoin drops an empty fragment; geo# namespaces would otherwise lose their "#".
-    (pattern,) = profile(IGEO + "SELECT ?n { <c> igeo:nom ?n }", BASE).patterns
+def test_a_namespace_ending_in_a_hash_keeps_it() -> None:
+    (pattern,) = profile(IGEO + "SELECT ?n { <http://kg.test/c> igeo:nom ?n }", BASE).patterns
     assert pattern.predicate == Node("iri", "http://rdf.insee.fr/def/geo#nom")
-    assert pattern.subject == Node("iri", "http://kg.test/c")
+
+
+def test_a_service_named_in_a_hash_namespace_keeps_the_hash() -> None:
+    # urljoin drops an empty fragment: "http://kg.test/ns#" would lose its "#".
+    query = "PREFIX ex: <http://kg.test/ns#>\nSELECT * { SERVICE ex:sparql { ?s ?p ?o } }"
+    assert profile(query, BASE).services == ["http://kg.test/ns#sparql"]
+
+
+def test_a_relative_predicate_is_read_as_an_unknown_iri() -> None:
+    # Resolved by the parser, perhaps otherwise than here: counted as any predicate could be.
+    (pattern,) = profile("BASE <http://kg.test/>\nSELECT ?o { <c> <p> ?o }", BASE).patterns
+    assert pattern.predicate == Node("iri", "")
+
+
+def test_a_namespace_declared_relative_leaves_the_query_unread() -> None:
+    query = "PREFIX ex: <ns#>\nSELECT ?o { <http://kg.test/c> ex:p ?o }"
+    assert profile(query, BASE).patterns is None
