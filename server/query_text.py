@@ -168,7 +168,23 @@ def prologue(text: str) -> list[Declaration]:
 
 def profile(text: str, base_iri: str) -> QueryProfile:
     """The form of the query and the IRIs of its SERVICE clauses (resolved like the parser)."""
-    tokens = _tokens(unescape(text))
+    result = _profile(_tokens(unescape(text)), base_iri)
+    if _ESCAPE.search(text):
+        # SPARQL 1.1 Query §19.2 undoes codepoint escapes before parsing; pyoxigraph 0.5 undoes
+        # them inside strings only (``?s \u0061 ?o`` is a syntax error there), so an escaped
+        # line break ends a comment for one reading and not for the other, and a string opened
+        # in the one can hide text the other runs. Both readings are taken: every SERVICE
+        # either finds, the deeper nesting, and never a lookup or a join to run without a
+        # deadline.
+        as_sent = _profile(_tokens(text), base_iri)
+        result.services += as_sent.services
+        result.nesting = max(result.nesting, as_sent.nesting)
+        result.lookup = False
+        result._tokens = []
+    return result
+
+
+def _profile(tokens: list[tuple[str, str]], base_iri: str) -> QueryProfile:
     prefixes: dict[str, str] = {}
     namespaces: dict[str, str] = {}
     base = base_iri

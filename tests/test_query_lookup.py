@@ -138,3 +138,30 @@ def test_a_relative_predicate_is_read_as_an_unknown_iri() -> None:
 def test_a_namespace_declared_relative_leaves_the_query_unread() -> None:
     query = "PREFIX ex: <ns#>\nSELECT ?o { <http://kg.test/c> ex:p ?o }"
     assert profile(query, BASE).patterns is None
+
+
+# Read with its escapes undone (SPARQL 1.1 Query §19.2), the first line ends at "\u000A" and a
+# long string then hides the second; pyoxigraph undoes escapes inside strings only, so it reads
+# a comment, then a cross product of every statement with every statement.
+HIDDEN = (
+    'SELECT * { ?s <http://kg.test/p> ?o . # \\u000A ?s <http://kg.test/p> """\n'
+    '?a ?b ?c . ?d ?e ?f BIND( """ . # """ AS ?w)\n}'
+)
+
+
+def test_a_query_with_codepoint_escapes_is_never_a_lookup_nor_a_join_to_count() -> None:
+    read = profile(HIDDEN, BASE)
+    assert not read.lookup
+    assert read.patterns is None
+
+
+def test_a_service_that_escapes_hide_from_one_reading_is_found_by_the_other() -> None:
+    hidden = HIDDEN.replace(
+        "?a ?b ?c . ?d ?e ?f", "SERVICE <http://127.0.0.1:9/sparql> { ?a ?b ?c }"
+    )
+    assert profile(hidden, BASE).services == ["http://127.0.0.1:9/sparql"]
+
+
+def test_nesting_that_escapes_hide_from_one_reading_is_measured_by_the_other() -> None:
+    hidden = HIDDEN.replace("?a ?b ?c . ?d ?e ?f", "(" * 500 + "1" + ")" * 500)
+    assert profile(hidden, BASE).nesting >= 500

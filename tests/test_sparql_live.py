@@ -199,6 +199,23 @@ def test_a_runaway_query_is_stopped_at_the_deadline_and_the_server_keeps_serving
     assert set(baseline) - {worker} <= workers_after  # the other one was left alone
 
 
+# What codepoint escapes hide (server.query_text): read with them undone, a join of two label
+# patterns; read as pyoxigraph reads it, a comment, then every statement joined with every one.
+HIDDEN_RUNAWAY = (
+    "SELECT * { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o . # \\u000A "
+    '?s <http://www.w3.org/2000/01/rdf-schema#label> """\n'
+    "?a ?b ?c . ?d ?e ?f FILTER(STRLEN(STR(?c)) + STRLEN(STR(?f)) < 0) "
+    'BIND( """ . # """ AS ?w)\n}'
+)
+
+
+def test_a_runaway_hidden_by_codepoint_escapes_is_stopped_at_the_deadline(strict_server):
+    status, _, body, elapsed = timed_get(strict_server + "sparql", query=HIDDEN_RUNAWAY)
+    assert status == 503
+    assert "did not finish within the 2 s limit and was stopped" in body.decode()
+    assert 2 <= elapsed < 20  # run by a worker its deadline stops, not in the web process
+
+
 def test_other_requests_are_answered_while_a_query_runs_away(strict_server):
     runaway = runaway_running(strict_server, 2)
     status, _, _ = get(strict_server + "sparql", query=LILLE)

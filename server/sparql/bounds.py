@@ -10,13 +10,19 @@ The worst case is counted from what the build recorded (``server.pipeline.statis
 ``fanout``): per predicate, the most statements one subject has and the most subjects one
 value has, and the most statements any subject has. The patterns are taken in the order an
 index nested-loop join would take them, each the one reading least among those it can read
-with one index scan (a named subject or one bound by an earlier pattern; else a named
-predicate and a value), and every binding coming into a pattern is counted as one seek plus the
-most it can match. A pattern reachable by no index scan (``?s ?p ?o`` unanchored) makes the
-count infinite. The count bounds that order. Oxigraph's planner makes its own, which also
-starts from the patterns with named terms and joins along the variables they bind; so the
-budget is kept far under what a client would notice, and the row limit still stops a result
-that grows.
+with one index scan, and every binding coming into a pattern is counted as one seek plus the
+most it can match. A pattern is reached by its subject (named, or bound by an earlier
+pattern); only the first may instead be reached by a named predicate and value, and only
+when no subject is named. Anything else (a part joined to nothing, a second resource found
+by its value) makes the count None.
+
+The count bounds that order, and Oxigraph's planner makes its own. Measured, it follows the
+subjects outward from named subjects or from one valued pattern (a commune's join, a label's
+bearers and their types, in under a millisecond); but given two starting points it can read a
+whole class where the count follows one resource (1.2 s for a count of 17), which is why those
+are not counted. The budget is kept far under what a client would notice, a query holding
+codepoint escapes is never counted (``server.query_text``), and the row limit still stops a
+result that grows.
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ from server.version.statistics import Fanout
 # full data, a commune's département and région about 30.
 IN_THREAD_STEPS = 2_000
 
+
+# The most triple patterns a join answered in the web process may have: far more than people
+# and programs write in one, and few enough that counting them costs nothing.
+MAX_PATTERNS = 32
 
 # Distinct shapes of join whose count is kept per data version: queries sent by programs
 # differ in their named terms, not in their shape.
@@ -59,8 +69,8 @@ class JoinBounds:
 
 
 def worst_case_steps(patterns: Iterable[Pattern], fanout: Fanout) -> int | None:
-    """The most index steps the patterns' join can take; None when one of them can only be
-    read by scanning the whole graph."""
+    """The most index steps the patterns' join can take, or a count past ``IN_THREAD_STEPS``
+    as soon as it passes it; None when a pattern cannot be reached as the count requires."""
     return _steps(tuple(_shape(p) for p in patterns), fanout)
 
 
@@ -79,24 +89,37 @@ def _variable(node: Node) -> str | None:
 
 
 def _steps(shape: tuple[_Shape, ...], fanout: Fanout) -> int | None:
+    if len(shape) > MAX_PATTERNS:
+        return None  # not worth counting: the count grows with the square of the patterns
+    # A value may anchor the first pattern only, and only when no subject is named: measured,
+    # Oxigraph's planner then starts elsewhere (a named subject, or a second valued pattern)
+    # and reads a whole class where the count follows one resource (1.2 s for "?d a ?t" whose
+    # ?t a named subject bound, against a count of 17).
+    by_value = all(subject is not None for subject, _, _, _ in shape)
     left = list(shape)
     bound: set[str] = set()
     rows = 1
     steps = 0
     while left:
-        reachable = [(most, p) for p in left if (most := _most(p, bound, fanout)) is not None]
+        reachable = [
+            (most, p) for p in left if (most := _most(p, bound, fanout, by_value)) is not None
+        ]
         if not reachable:
             return None
         most, pattern = min(reachable, key=lambda pair: pair[0])
         steps += rows * (1 + most)
+        if steps > IN_THREAD_STEPS:
+            return steps
         rows *= most
         left.remove(pattern)
         bound.update(name for name in (pattern[0], pattern[2], pattern[3]) if name is not None)
+        by_value = False
     return steps
 
 
-def _most(pattern: _Shape, bound: set[str], fanout: Fanout) -> int | None:
-    """The most statements ``pattern`` matches for one binding of what comes before it."""
+def _most(pattern: _Shape, bound: set[str], fanout: Fanout, by_value: bool) -> int | None:
+    """The most statements ``pattern`` matches for one binding of what comes before it; None
+    when its subject is unknown and it may not be reached by its value (``by_value``)."""
     subject, predicate, _, value = pattern
     subject_known = subject is None or subject in bound
     object_known = value is None or value in bound
@@ -109,7 +132,7 @@ def _most(pattern: _Shape, bound: set[str], fanout: Fanout) -> int | None:
         # A predicate the data does not have matches nothing; out_any still bounds it, should
         # the parser read its IRI otherwise than the profile did.
         return fanout.out.get(predicate, fanout.out_any)
-    if object_known and predicate is not None:
+    if by_value and object_known and predicate is not None:
         # Unrecorded (or read otherwise): no bound known, so not reachable this way.
         return fanout.into.get(predicate)
     return None
