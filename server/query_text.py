@@ -33,6 +33,9 @@ from urllib.parse import urljoin
 FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 MAX_NESTING = 100
+# The most triple patterns ``basic_patterns`` reads: far more than people and programs write in
+# a join, and few enough that counting its worst case costs nothing (``server.sparql.bounds``).
+MAX_PATTERNS = 32
 _OPENING = {"{", "(", "["}
 _CLOSING = {"}", ")", "]"}
 # Prefix operators the parser also descends into, one level each: ! (NOT), ^ (inverse path),
@@ -295,7 +298,8 @@ def basic_patterns(
     ``OFFSET``, where the triples are written with ``;``, ``,`` and ``.`` (SPARQL 1.1 Query
     §4.2) and their terms are variables, IRIs, prefixed names, ``a`` and strings (with a
     language tag or a datatype): None for anything else (a filter, an optional part, a path,
-    a blank node, a number, FROM, GRAPH...), and for a prefixed name whose namespace is not
+    a blank node, a number, FROM, GRAPH...), for more than ``MAX_PATTERNS`` patterns, and for
+    a prefixed name whose namespace is not
     in ``prefixes`` (written whole, an absolute IRI). A relative IRI is not resolved here: in
     predicate position it is read as an unknown IRI (``Node("iri")``), which the count takes
     for any predicate, so that no resolution differing from the parser's makes a join look
@@ -368,6 +372,8 @@ class _PatternReader:
                 predicate = self.verb()
                 while True:
                     patterns.append(Pattern(subject, predicate, self.term()))
+                    if len(patterns) > MAX_PATTERNS:
+                        raise _NotBasic  # more than a join run without a deadline may have
                     if not self.other(","):
                         break
                 if not self.other(";"):

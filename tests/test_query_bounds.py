@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from server.pipeline.statistics import fanout
-from server.query_text import profile
+from server.query_text import MAX_PATTERNS, Node, Pattern, profile
 from server.sparql import bounds
 from server.sparql.bounds import IN_THREAD_STEPS, worst_case_steps
 from server.version.statistics import Fanout
@@ -137,6 +137,13 @@ def test_a_named_subject_leaves_no_pattern_to_be_reached_by_its_value() -> None:
     assert steps('SELECT * { ex:x a ?t . ?d ex:name "X" . ?d a ?t }') is None
 
 
+def test_more_patterns_than_a_join_may_have_are_not_read() -> None:
+    objects = ", ".join(f"ex:o{i}" for i in range(MAX_PATTERNS + 1))
+    assert profile(HEAD + f"SELECT * {{ ex:x ex:name {objects} }}", BASE).patterns is None
+    fewer = ", ".join(f"ex:o{i}" for i in range(MAX_PATTERNS))
+    assert steps(f"SELECT * {{ ex:x ex:name {fewer} }}") == MAX_PATTERNS * (1 + 1)
+
+
 def test_more_patterns_than_a_join_may_have_are_not_counted() -> None:
-    objects = ", ".join(f"ex:o{i}" for i in range(bounds.MAX_PATTERNS + 1))
-    assert steps(f"SELECT * {{ ex:x ex:name {objects} }}") is None
+    pattern = Pattern(Node("iri", EX + "x"), Node("iri", EX + "name"), Node("var", "o"))
+    assert worst_case_steps([pattern] * (MAX_PATTERNS + 1), FULL) is None

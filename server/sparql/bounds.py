@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from server.query_text import Node, Pattern
+from server.query_text import MAX_PATTERNS, Node, Pattern
 from server.version.statistics import Fanout
 
 # The most index steps a join answered in the web process may take: a few milliseconds at the
@@ -37,10 +37,6 @@ from server.version.statistics import Fanout
 # full data, a commune's département and région about 30.
 IN_THREAD_STEPS = 2_000
 
-
-# The most triple patterns a join answered in the web process may have: far more than people
-# and programs write in one, and few enough that counting them costs nothing.
-MAX_PATTERNS = 32
 
 # Distinct shapes of join whose count is kept per data version: queries sent by programs
 # differ in their named terms, not in their shape.
@@ -90,7 +86,7 @@ def _variable(node: Node) -> str | None:
 
 def _steps(shape: tuple[_Shape, ...], fanout: Fanout) -> int | None:
     if len(shape) > MAX_PATTERNS:
-        return None  # not worth counting: the count grows with the square of the patterns
+        return None  # the count grows with the square of the patterns (the reader stops there)
     # A value may anchor the first pattern only, and only when no subject is named: measured,
     # Oxigraph's planner then starts elsewhere (a named subject, or a second valued pattern)
     # and reads a whole class where the count follows one resource (1.2 s for "?d a ?t" whose
