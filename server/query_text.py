@@ -7,8 +7,10 @@ pyoxigraph evaluates ``SERVICE <iri>`` by fetching that IRI over HTTP, so an ope
 would let anyone make the server call arbitrary addresses. The query is therefore scanned
 first, with a tokenizer that knows SPARQL's comments, strings, IRIs and codepoint escapes
 (SPARQL 1.1 Query §19.2: ``\\uXXXX`` escapes are processed before parsing, so
-``\\u0053ERVICE`` is ``SERVICE``). When it cannot make sense of the text and the text mentions
-"service" anywhere, the check fails closed: the query is refused.
+``\\u0053ERVICE`` is ``SERVICE``; pyoxigraph undoes them inside strings only, so a text holding
+escapes is read both ways, and what either reading finds counts). When it cannot make sense
+of the text and the text mentions "service" anywhere, the check fails closed: the query is
+refused.
 
 The scan also recognises a lookup: a SELECT of one triple pattern whose subject is a named
 resource, with no other operator. Oxigraph answers it with one range scan of an index, lazily,
