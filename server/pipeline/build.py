@@ -218,11 +218,13 @@ def validate(
 def _count_and_describe(
     oxigraph_path: str, base_uri: str, staged: str
 ) -> tuple[int, dict[str, int]]:
-    """In a process of its own: the store's triple counts, and its VoID statistics written
-    beside it. Returns (default graph triples, triples per named graph)."""
+    """In a process of its own: the store's triple counts, and its VoID statistics and largest
+    fan-outs written beside it. Returns (default graph triples, triples per named graph)."""
     store = ox.Store.read_only(oxigraph_path)
     counts = dataset_statistics.count(store)
-    dataset_statistics.write(Path(staged), dataset_statistics.compute(store, base_uri))
+    recorded = dataset_statistics.compute(store, base_uri)
+    recorded["fanout"] = dataset_statistics.fanout(store)
+    dataset_statistics.write(Path(staged), recorded)
     return counts.triples, counts.graph_triples
 
 

@@ -89,14 +89,14 @@ def compute(store: ox.Store, base_uri: str) -> dict[str, Any]:
         "vocabularies": vocabularies,
         "links": links,
         "without_geography": without_geography(store, base_uri),
-        "fanout": fanout(store),
     }
 
 
 # The most statements one subject has for each predicate, and for all of them together; the
 # most subjects one value has for each predicate. Bounds on what one step of a join can read,
 # by which the endpoint decides that a join is small enough to run without a query worker
-# (server.sparql.bounds). About 2 s here, in this process beside the dumps.
+# (server.sparql.bounds). About 2 s, in the build's statistics process beside the dumps; only
+# what a build records is read, so a store without (served as built elsewhere) never pays it.
 OUT_PER_PREDICATE = """
 SELECT ?p (MAX(?n) AS ?most) WHERE {
   SELECT ?s ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ?p
