@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -218,24 +219,38 @@ def test_a_change_that_states_nothing_new_makes_no_document_again(first, tmp_pat
     assert {date for (date,) in dates} - {None} == {BEFORE.isoformat()}
 
 
-def test_an_incremental_build_takes_the_geographys_dump_from_the_live_version(first, tmp_path):
-    # The member is the same bytes either way; one saying something else shows it was taken,
-    # not written again from the store.
+def test_an_incremental_build_takes_the_geographys_part_of_each_dump_from_the_live_version(
+    first, tmp_path
+):
+    # The members are the same bytes either way; ones saying something else show that they
+    # were taken, not written again from the store.
     sources, root = first
     copy = root_copy(root, tmp_path)
-    live = copy / layout.LIVE / layout.GEOGRAPHY_MEMBER
-    assert live.is_file()
-    line = (
-        f'<{BASE}id/commune/00000> <{BASE}ontology#p> "taken" <{BASE}graph/official-geography> .\n'
-    )
-    live.write_bytes(gzip.compress(line.encode(), mtime=0))
+    kept = copy / layout.LIVE / layout.GEOGRAPHY_MEMBERS
+    taken = f'<{BASE}id/commune/00000> <{BASE}ontology#p> "taken"'
+    node = {"@id": f"{BASE}id/commune/00000", f"{BASE}ontology#p": [{"@value": "taken"}]}
+    members = {
+        "nq": f"{taken} <{BASE}graph/official-geography> .\n",
+        "nt": f"{taken} .\n",
+        "ttl": f"{taken} .\n",
+        "jsonld": "[" + json.dumps(node),  # the array opened; the other part closes it
+    }
+    for extension, text in members.items():
+        assert (kept / f"{extension}.gz").is_file()
+        (kept / f"{extension}.gz").write_bytes(gzip.compress(text.encode(), mtime=0))
     changed = tmp_path / "src"
     shutil.copytree(sources, changed)
     add_a_file(changed)
     result = build(changed, copy, BASE, now=AFTER)
     assert result is not None and result.reused is not None
-    (dump,) = result.version.dumps_path.glob("ftkg-[0-9]*.nq.gz")
-    assert line in gzip.decompress(dump.read_bytes()).decode()
+    written = dumped(result.version)
+    for extension in ("nq", "nt", "ttl"):
+        (name,) = [n for n in written if re.fullmatch(rf"ftkg-[0-9].*\.{extension}\.gz", n)]
+        # In N-Quads the geography's graph comes in its name's order; elsewhere, first.
+        assert members[extension] in written[name].decode()
+        assert extension == "nq" or written[name].decode().startswith(members[extension])
+    for name in [n for n in written if re.fullmatch(r"ftkg-[0-9].*\.jsonld(\.gz)?", n)]:
+        assert json.loads(written[name])[0] == node
 
 
 def test_an_unchanged_document_keeps_its_date_in_the_graph_and_the_table(both_ways):

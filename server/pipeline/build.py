@@ -547,9 +547,9 @@ def _dumps_and_index(
             prepared.base_uri,
             project_prefixes(prepared.base_uri),
             processes=processes,
-            keep_geography=staged / layout.GEOGRAPHY_MEMBER,
+            keep_geography=staged / layout.GEOGRAPHY_MEMBERS,
             reuse_geography=(
-                same_geography.directory / layout.GEOGRAPHY_MEMBER if same_geography else None
+                same_geography.directory / layout.GEOGRAPHY_MEMBERS if same_geography else None
             ),
         )
         searchable = indexed.result()

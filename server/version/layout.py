@@ -6,6 +6,8 @@
     {root}/versions/{version}/statistics.json  its VoID statistics
     {root}/versions/{version}/documents.sqlite every entity's data documents, made at build
     {root}/versions/{version}/dumps/        its dumps, and manifest.json, their table
+    {root}/versions/{version}/geography/    the geography graph's part of each whole-graph
+                                            dump, kept for the next incremental build
     {root}/versions/{version}/files/data/   the documents as gzip files, for a front without
                                             Python (optional: ``server.pipeline.files``)
     {root}/versions/.staging-{version}/     a build in progress (never served)
@@ -46,8 +48,9 @@ DOCUMENTS = "documents.sqlite"
 # The tables of the materialised documents this code writes and reads.
 DOCUMENTS_SCHEMA = 3  # 2: bodies kept gzipped only; 3: each document's date and digest
 DUMPS_TABLE = "manifest.json"  # in DUMPS_DIR
-# The geography graph's gzip member of the N-Quads dump, kept for the next incremental build.
-GEOGRAPHY_MEMBER = "geography.nq.gz"
+# The geography graph's gzip member of each dump of the whole graph, kept for the next
+# incremental build: {extension}.gz, as server.pipeline.dumps writes them.
+GEOGRAPHY_MEMBERS = "geography"
 FILES_DIR = "files"
 # An entity's path as the routes write it without percent-encoding ("commune/59350"): the
 # documents made ready before Python (server.ready_documents) and written as files for a front
