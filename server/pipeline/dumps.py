@@ -225,8 +225,8 @@ class _Union:
     dumps of all its formats, in two parts: the geography graph's statements, then the others.
 
     The geography's part is read from the store and kept in ``keep``, or, when ``reuse``
-    holds a previous version's part of the same geography, copied from there: 0.2 s against
-    the 7.6 s that reading, writing and compressing it takes (measured on the full data).
+    holds a previous version's part of the same geography, copied from there: the whole
+    graph's four dumps then take 1.4 s instead of 8.7 s (measured on the full data).
     """
 
     def __init__(
