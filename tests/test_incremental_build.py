@@ -249,7 +249,9 @@ def test_an_incremental_build_takes_the_geographys_part_of_each_dump_from_the_li
         # In N-Quads the geography's graph comes in its name's order; elsewhere, first.
         assert members[extension] in written[name].decode()
         assert extension == "nq" or written[name].decode().startswith(members[extension])
-    for name in [n for n in written if re.fullmatch(r"ftkg-[0-9].*\.jsonld(\.gz)?", n)]:
+    json_ld = [n for n in written if re.fullmatch(r"ftkg-[0-9].*\.jsonld(\.gz)?", n)]
+    assert len(json_ld) == 2  # plain and gzipped
+    for name in json_ld:
         assert json.loads(written[name])[0] == node
 
 
