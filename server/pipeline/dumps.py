@@ -36,7 +36,7 @@ GEOGRAPHY_GRAPH = "graph/official-geography"
 
 
 class _Output(Protocol):
-    """Where a serialisation goes: a file, or several at once."""
+    """Where a serialisation goes: a file, plain or gzipped."""
 
     def write(self, data: bytes, /) -> int: ...
 
