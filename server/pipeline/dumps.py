@@ -301,7 +301,9 @@ class _Union:
     def _reused(self) -> dict[str, bytes] | None:
         if self._reuse is None:
             return None
-        paths = {extension: _kept(self._reuse, extension) for extension in ("nt", "ttl", "jsonld")}
+        paths = {
+            extension: _kept(self._reuse, extension) for extension in _UNION_EXTENSIONS.values()
+        }
         if not all(path.is_file() for path in paths.values()):
             return None  # kept by a build before these members were: written again
         return {extension: path.read_bytes() for extension, path in paths.items()}
